@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The model's register side: reset values and side effects as tables (in the
+ * manner of QEMU's e1000e readops/writeops), MSI-X table/PBA semantics, link.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/pci_regs.h>
+
+#include "opnic_model_internal.h"
+
+enum reg_access {
+	REG_RO,		/* device-owned: software stores are undone */
+	REG_RW,		/* plain storage, maybe with a side effect */
+	REG_CMD,	/* strobe: nonzero runs the effect, device writes 0 */
+};
+
+struct opnic_model_dev;
+struct opnic_watch;
+
+typedef void (*reg_effect)(struct opnic_model_dev *dev,
+			   struct opnic_watch *w, uint32_t val);
+
+struct opnic_reg_def {
+	uint16_t off;
+	uint8_t access;
+	uint32_t reset;
+	reg_effect effect;
+	const char *name;
+};
+
+/* One watched register of one device (per-queue registers expanded). */
+struct opnic_watch {
+	uint32_t off;		/* BAR0 offset */
+	uint32_t shadow;	/* last value the device knows */
+	uint16_t q;
+	uint8_t is_rx;
+	const struct opnic_reg_def *def;
+};
+
+static void effect_reset(struct opnic_model_dev *dev, struct opnic_watch *w,
+			 uint32_t val);
+static void effect_cause_clr(struct opnic_model_dev *dev,
+			     struct opnic_watch *w, uint32_t val);
+static void effect_intr_en(struct opnic_model_dev *dev, struct opnic_watch *w,
+			   uint32_t val);
+static void effect_qctrl(struct opnic_model_dev *dev, struct opnic_watch *w,
+			 uint32_t val);
+
+/* Spec 3.1. Values marked 0 here that depend on the device are filled by
+ * reset_value(). */
+static const struct opnic_reg_def id_regs[] = {
+	{ OPNIC_ID_MAGIC, REG_RO, OPNIC_ID_MAGIC_VALUE, NULL, "magic" },
+	{ OPNIC_ID_DEV_VERSION, REG_RO, 1u << 16, NULL, "dev_version" },
+	{ OPNIC_ID_FW_VERSION, REG_RO, 1u << 24 | 2u << 16 | 0, NULL,
+	  "fw_version" },
+	{ OPNIC_ID_CAPS, REG_RO,
+	  OPNIC_CAP_RSS | OPNIC_CAP_DB_SUPPRESS | OPNIC_CAP_RX_FILTER, NULL,
+	  "caps" },
+	{ OPNIC_ID_NUM_QUEUES, REG_RO, 0, NULL, "num_queues" },
+	{ OPNIC_ID_MAX_RING_LOG2, REG_RO, OPNIC_MAX_RING_LOG2, NULL,
+	  "max_ring_log2" },
+	{ OPNIC_ID_RESET, REG_CMD, 0, effect_reset, "reset" },
+	{ OPNIC_ID_STATUS, REG_RO, OPNIC_ID_STATUS_READY, NULL, "status" },
+	{ OPNIC_ID_SCRATCH, REG_RW, 0, NULL, "scratch" },
+	{ OPNIC_ID_MAX_FRAME, REG_RO, 9018, NULL, "max_frame" },
+};
+
+/* Spec 3.2. */
+static const struct opnic_reg_def mac_regs[] = {
+	{ OPNIC_MAC_ADDR_LO, REG_RW, 0, NULL, "mac_lo" },
+	{ OPNIC_MAC_ADDR_HI, REG_RW, 0, NULL, "mac_hi" },
+	{ OPNIC_MAC_MTU, REG_RW, 1500, NULL, "mtu" },
+	{ OPNIC_MAC_RXMODE, REG_RW, 0, NULL, "rxmode" },
+};
+
+/* Spec 3.3. */
+static const struct opnic_reg_def link_regs[] = {
+	{ OPNIC_LINK_STATUS, REG_RO, 0, NULL, "status" },
+	{ OPNIC_LINK_SPEED, REG_RO, 0, NULL, "speed" },
+	{ OPNIC_LINK_CAUSE, REG_RO, 0, NULL, "cause" },
+	{ OPNIC_LINK_INTR_EN, REG_RW, 0, effect_intr_en, "intr_en" },
+	{ OPNIC_LINK_CAUSE_CLR, REG_CMD, 0, effect_cause_clr, "cause_clr" },
+};
+
+/* Spec 3.4, once per TX and RX queue. */
+static const struct opnic_reg_def queue_regs[] = {
+	{ OPNIC_Q_RING_LO, REG_RW, 0, NULL, "ring_lo" },
+	{ OPNIC_Q_RING_HI, REG_RW, 0, NULL, "ring_hi" },
+	{ OPNIC_Q_CPL_LO, REG_RW, 0, NULL, "cpl_lo" },
+	{ OPNIC_Q_CPL_HI, REG_RW, 0, NULL, "cpl_hi" },
+	{ OPNIC_Q_SHADOW_LO, REG_RW, 0, NULL, "shadow_lo" },
+	{ OPNIC_Q_SHADOW_HI, REG_RW, 0, NULL, "shadow_hi" },
+	{ OPNIC_Q_SIZE_LOG2, REG_RW, 0, NULL, "size_log2" },
+	{ OPNIC_Q_BUF_SIZE, REG_RW, 0, NULL, "buf_size" },
+	{ OPNIC_Q_CTRL, REG_RW, 0, effect_qctrl, "ctrl" },
+	{ OPNIC_Q_STATUS, REG_RO, 0, NULL, "status" },
+	{ OPNIC_Q_ERROR, REG_RO, 0, NULL, "error" },
+};
+
+/* Spec 3.6 (key and RETA are plain storage, reset to 0 below). */
+static const struct opnic_reg_def rss_regs[] = {
+	{ OPNIC_RSS_CTRL, REG_RW, 0, NULL, "ctrl" },
+	{ OPNIC_RSS_RETA_SIZE_REG, REG_RO, OPNIC_RSS_RETA_SIZE, NULL,
+	  "reta_size" },
+};
+
+struct block_regs {
+	const struct opnic_reg_def *regs;
+	unsigned int n;
+};
+
+#define BLOCK_REGS(a) { a, sizeof(a) / sizeof((a)[0]) }
+
+static const struct block_regs block_regs[OPNIC_BLK_NTYPES] = {
+	[OPNIC_BLK_ID] = BLOCK_REGS(id_regs),
+	[OPNIC_BLK_MAC] = BLOCK_REGS(mac_regs),
+	[OPNIC_BLK_LINK] = BLOCK_REGS(link_regs),
+	[OPNIC_BLK_RSS] = BLOCK_REGS(rss_regs),
+};
+
+static uint32_t
+reset_value(const struct opnic_model_dev *dev, unsigned int type,
+	    const struct opnic_reg_def *def)
+{
+	if (type == OPNIC_BLK_ID && def->off == OPNIC_ID_NUM_QUEUES)
+		return dev->prof.queues;
+	if (type == OPNIC_BLK_MAC && def->off == OPNIC_MAC_ADDR_LO)
+		return (uint32_t)dev->mac[0] | (uint32_t)dev->mac[1] << 8 |
+		       (uint32_t)dev->mac[2] << 16 | (uint32_t)dev->mac[3] << 24;
+	if (type == OPNIC_BLK_MAC && def->off == OPNIC_MAC_ADDR_HI)
+		return (uint32_t)dev->mac[4] | (uint32_t)dev->mac[5] << 8;
+	if (type == OPNIC_BLK_LINK && def->off == OPNIC_LINK_STATUS)
+		return dev->link_up ? OPNIC_LINK_UP : 0;
+	if (type == OPNIC_BLK_LINK && def->off == OPNIC_LINK_SPEED)
+		return dev->link_up ? dev->speed : 0;
+	return def->reset;
+}
+
+static unsigned int
+watch_count(const struct opnic_model_dev *dev)
+{
+	unsigned int t, n = 0;
+
+	for (t = 0; t < OPNIC_BLK_NTYPES; t++)
+		n += block_regs[t].n;
+	return n + 2 * dev->prof.queues * (sizeof(queue_regs) /
+					   sizeof(queue_regs[0]));
+}
+
+static void
+watch_build(struct opnic_model_dev *dev)
+{
+	unsigned int t, i, q, rx, n = 0;
+
+	for (t = 0; t < OPNIC_BLK_NTYPES; t++)
+		for (i = 0; i < block_regs[t].n; i++)
+			dev->watch[n++] = (struct opnic_watch){
+				.off = dev->blk[t] + block_regs[t].regs[i].off,
+				.def = &block_regs[t].regs[i] };
+	for (rx = 0; rx < 2; rx++)
+		for (q = 0; q < dev->prof.queues; q++)
+			for (i = 0; i < sizeof(queue_regs) / sizeof(queue_regs[0]);
+			     i++)
+				dev->watch[n++] = (struct opnic_watch){
+					.off = (uint32_t)(qcfg_reg(dev, (int)rx, q,
+							queue_regs[i].off) -
+							dev->bar0),
+					.q = (uint16_t)q,
+					.is_rx = (uint8_t)rx,
+					.def = &queue_regs[i] };
+	dev->nwatch = n;
+}
+
+/* Set a device-owned register and its shadow together. */
+void
+opnic_model_dev_set_reg(struct opnic_model_dev *dev, uint32_t off, uint32_t val)
+{
+	unsigned int i;
+
+	opnic_model_st32(dev->bar0 + off, val);
+	for (i = 0; i < dev->nwatch; i++)
+		if (dev->watch[i].off == off)
+			dev->watch[i].shadow = val;
+}
+
+void
+opnic_model_write_directory(struct opnic_model_dev *dev)
+{
+	uint8_t *d = dev->bar0 + OPNIC_DIR_ENTRY_BASE;
+	unsigned int i;
+
+	opnic_model_st32(dev->bar0 + OPNIC_DIR_REG_MAGIC, OPNIC_DIR_MAGIC);
+	opnic_model_st32(dev->bar0 + OPNIC_DIR_REG_VERSION, OPNIC_DIR_VERSION);
+	opnic_model_st32(dev->bar0 + OPNIC_DIR_REG_COUNT, dev->prof.nblocks);
+	for (i = 0; i < dev->prof.nblocks; i++, d += OPNIC_DIR_ENTRY_SIZE) {
+		const struct opnic_block *b = &dev->prof.blocks[i];
+
+		opnic_model_st32(d, (uint32_t)b->type | (uint32_t)b->version << 16);
+		opnic_model_st32(d + 4, b->offset);
+		opnic_model_st32(d + 8, b->size);
+		opnic_model_st32(d + 12, 0);
+	}
+}
+
+static void
+cfg_w16(uint8_t *cfg, unsigned int off, uint16_t v)
+{
+	memcpy(cfg + off, &v, 2);
+}
+
+static void
+cfg_w32(uint8_t *cfg, unsigned int off, uint32_t v)
+{
+	memcpy(cfg + off, &v, 4);
+}
+
+/* Config space as the device presents it (the VFIO layer virtualizes some of
+ * it, as vfio-pci does). */
+static void
+cfg_init(struct opnic_model_dev *dev)
+{
+	uint8_t *c = dev->cfg;
+	const struct opnic_profile *p = &dev->prof;
+
+	memset(c, 0, OPNIC_CFG_SIZE);
+	cfg_w16(c, PCI_VENDOR_ID, OPNIC_PCI_VENDOR_ID);
+	cfg_w16(c, PCI_DEVICE_ID, OPNIC_PCI_DEVICE_ID);
+	cfg_w16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	c[PCI_REVISION_ID] = 1;
+	c[PCI_CLASS_PROG] = OPNIC_PCI_CLASS & 0xff;
+	cfg_w16(c, PCI_CLASS_DEVICE, OPNIC_PCI_CLASS >> 8);
+	/* 64-bit memory BARs; addresses are the kernel's business. */
+	cfg_w32(c, PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64);
+	if (p->msix_bar == 2)
+		cfg_w32(c, PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_MEM_TYPE_64);
+	cfg_w16(c, PCI_SUBSYSTEM_VENDOR_ID, OPNIC_PCI_VENDOR_ID);
+	cfg_w16(c, PCI_SUBSYSTEM_ID, 1);
+	c[PCI_CAPABILITY_LIST] = OPNIC_CFG_CAP_PCIE;
+	/* PCI Express capability, version 2, endpoint. */
+	c[OPNIC_CFG_CAP_PCIE + PCI_CAP_LIST_ID] = PCI_CAP_ID_EXP;
+	c[OPNIC_CFG_CAP_PCIE + PCI_CAP_LIST_NEXT] = OPNIC_CFG_CAP_MSIX;
+	cfg_w16(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_FLAGS, 2);
+	cfg_w32(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR);
+	/* Link: 8 GT/s x8. */
+	cfg_w32(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_LNKCAP, 0x3 | 8 << 4);
+	cfg_w16(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_LNKSTA, 0x3 | 8 << 4);
+	/* MSI-X capability. */
+	c[OPNIC_CFG_CAP_MSIX + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSIX;
+	c[OPNIC_CFG_CAP_MSIX + PCI_CAP_LIST_NEXT] = 0;
+	cfg_w16(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS,
+		(uint16_t)(p->msix_vectors - 1));
+	cfg_w32(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_TABLE, p->msix_table | p->msix_bar);
+	cfg_w32(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_PBA, p->msix_pba | p->msix_bar);
+}
+
+static uint8_t *
+msix_entry(struct opnic_model_dev *dev, unsigned int vector)
+{
+	return dev->msix_bar + dev->prof.msix_table +
+	       vector * OPNIC_MSIX_ENTRY_SIZE;
+}
+
+static void
+pba_publish(struct opnic_model_dev *dev, unsigned int word)
+{
+	st_le64(dev->msix_bar + dev->prof.msix_pba + word * 8,
+		dev->pba_shadow[word]);
+}
+
+void
+opnic_model_reset(struct opnic_model_dev *dev)
+{
+	unsigned int t, i, v;
+
+	opnic_model_queues_reset(dev);
+	for (t = 0; t < OPNIC_BLK_NTYPES; t++) {
+		const struct opnic_block *b = opnic_profile_block(&dev->prof, t);
+
+		if (b == NULL || t == OPNIC_BLK_MSIX_TABLE ||
+		    t == OPNIC_BLK_MSIX_PBA)
+			continue;
+		memset(dev->bar0 + b->offset, 0, b->size);
+	}
+	opnic_model_write_directory(dev);
+	for (i = 0; i < dev->nwatch; i++) {
+		struct opnic_watch *w = &dev->watch[i];
+		unsigned int type = OPNIC_BLK_NTYPES;
+
+		for (t = 0; t < OPNIC_BLK_NTYPES; t++)
+			if (block_regs[t].regs != NULL &&
+			    w->def >= block_regs[t].regs &&
+			    w->def < block_regs[t].regs + block_regs[t].n)
+				type = t;
+		w->shadow = type < OPNIC_BLK_NTYPES ?
+			    reset_value(dev, type, w->def) : w->def->reset;
+		opnic_model_st32(dev->bar0 + w->off, w->shadow);
+	}
+	/* MSI-X: every vector masked, nothing pending (PCIe 6.8.2.9). */
+	for (v = 0; v < dev->prof.msix_vectors; v++) {
+		uint8_t *e = msix_entry(dev, v);
+
+		memset(e, 0, OPNIC_MSIX_ENTRY_SIZE);
+		opnic_model_st32(e + OPNIC_MSIX_VEC_CTRL, OPNIC_MSIX_VEC_MASKED);
+	}
+	memset(dev->pba_shadow, 0, sizeof(dev->pba_shadow));
+	for (v = 0; v < (dev->prof.msix_vectors + 63) / 64; v++)
+		pba_publish(dev, v);
+	memset(dev->st, 0, sizeof(dev->st));
+	dev->resets++;
+}
+
+int
+opnic_model_init(struct opnic_model_dev *dev, const struct opnic_profile *prof,
+		 uint8_t *bar0, uint8_t *msix_bar, uint8_t *cfg,
+		 const uint8_t mac[6])
+{
+	unsigned int t;
+
+	if (prof->msix_bar != 0 && msix_bar == NULL)
+		return -EINVAL;
+	memset(dev, 0, sizeof(*dev));
+	dev->prof = *prof;
+	dev->bar0 = bar0;
+	dev->msix_bar = prof->msix_bar != 0 ? msix_bar : bar0;
+	dev->cfg = cfg;
+	memcpy(dev->mac, mac, 6);
+	dev->link_up = 1;
+	dev->speed = 100000;
+	dev->scan_interval = 1;
+	dev->peer = dev;
+	for (t = 0; t < OPNIC_BLK_NTYPES; t++) {
+		const struct opnic_block *b = opnic_profile_block(prof, t);
+
+		dev->blk[t] = b != NULL ? b->offset : 0;
+	}
+	dev->watch = calloc(watch_count(dev), sizeof(*dev->watch));
+	if (dev->watch == NULL)
+		return -ENOMEM;
+	watch_build(dev);
+	memset(bar0, 0, prof->bar0_size);
+	if (prof->msix_bar != 0)
+		memset(msix_bar, 0, prof->msix_bar_size);
+	cfg_init(dev);
+	opnic_model_reset(dev);
+	return 0;
+}
+
+void
+opnic_model_fini(struct opnic_model_dev *dev)
+{
+	free(dev->watch);
+	dev->watch = NULL;
+	dev->nwatch = 0;
+}
+
+static void
+effect_reset(struct opnic_model_dev *dev, struct opnic_watch *w, uint32_t val)
+{
+	(void)w;
+	if (val & 1)
+		opnic_model_reset(dev);	/* leaves RESET at 0: done */
+}
+
+static uint32_t
+link_reg(struct opnic_model_dev *dev, uint32_t reg)
+{
+	return opnic_model_ld32(dev->bar0 + dev->blk[OPNIC_BLK_LINK] + reg);
+}
+
+static void
+effect_cause_clr(struct opnic_model_dev *dev, struct opnic_watch *w,
+		 uint32_t val)
+{
+	uint32_t off = dev->blk[OPNIC_BLK_LINK];
+
+	(void)w;
+	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_CAUSE,
+		    link_reg(dev, OPNIC_LINK_CAUSE) & ~val);
+}
+
+static void
+effect_intr_en(struct opnic_model_dev *dev, struct opnic_watch *w,
+	       uint32_t val)
+{
+	(void)w;
+	/* A cause already pending raises the vector once it is enabled. */
+	if ((val & 1) && (link_reg(dev, OPNIC_LINK_CAUSE) & OPNIC_CAUSE_LSC))
+		opnic_model_raise(dev, OPNIC_VEC_LSC);
+}
+
+static void
+effect_qctrl(struct opnic_model_dev *dev, struct opnic_watch *w, uint32_t val)
+{
+	opnic_model_queue_ctrl(dev, w->is_rx, w->q, val);
+}
+
+void
+opnic_model_scan_registers(struct opnic_model_dev *dev)
+{
+	unsigned int i, words;
+
+	for (i = 0; i < dev->nwatch; i++) {
+		struct opnic_watch *w = &dev->watch[i];
+		uint32_t v = opnic_model_ld32(dev->bar0 + w->off);
+
+		if (v == w->shadow)
+			continue;
+		switch (w->def->access) {
+		case REG_RO:
+			opnic_model_st32(dev->bar0 + w->off, w->shadow);
+			dev->ro_writes_restored++;
+			break;
+		case REG_RW:
+			w->shadow = v;
+			if (w->def->effect != NULL)
+				w->def->effect(dev, w, v);
+			break;
+		case REG_CMD:
+			opnic_model_st32(dev->bar0 + w->off, 0);
+			w->shadow = 0;
+			w->def->effect(dev, w, v);
+			break;
+		}
+	}
+	/* The PBA is read-only to software: writes are dropped. */
+	words = (dev->prof.msix_vectors + 63) / 64;
+	for (i = 0; i < words; i++) {
+		uint64_t cur = ld_le64(dev->msix_bar + dev->prof.msix_pba + i * 8);
+
+		if (cur != dev->pba_shadow[i]) {
+			pba_publish(dev, i);
+			dev->ro_writes_restored++;
+		}
+	}
+}
+
+static int
+vector_masked(struct opnic_model_dev *dev, unsigned int vector)
+{
+	uint16_t ctrl;
+
+	memcpy(&ctrl, dev->cfg + OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS, 2);
+	if (ctrl & PCI_MSIX_FLAGS_MASKALL)
+		return 1;
+	return (opnic_model_ld32(msix_entry(dev, vector) + OPNIC_MSIX_VEC_CTRL) &
+		OPNIC_MSIX_VEC_MASKED) != 0;
+}
+
+static int
+msix_enabled(struct opnic_model_dev *dev)
+{
+	uint16_t ctrl;
+
+	memcpy(&ctrl, dev->cfg + OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS, 2);
+	return (ctrl & PCI_MSIX_FLAGS_ENABLE) != 0;
+}
+
+static void
+deliver(struct opnic_model_dev *dev, unsigned int vector)
+{
+	dev->irqs_sent++;
+	if (dev->irq != NULL)
+		dev->irq(dev->irq_ctx, vector);
+}
+
+void
+opnic_model_raise(struct opnic_model_dev *dev, unsigned int vector)
+{
+	if (vector >= dev->prof.msix_vectors || !msix_enabled(dev))
+		return;
+	if (vector_masked(dev, vector)) {
+		dev->pba_shadow[vector / 64] |= 1ull << (vector % 64);
+		pba_publish(dev, vector / 64);
+		return;
+	}
+	deliver(dev, vector);
+}
+
+/* Pending vectors that became deliverable (unmasked) go out now. */
+static void
+msix_service(struct opnic_model_dev *dev)
+{
+	unsigned int w, words = (dev->prof.msix_vectors + 63) / 64;
+
+	for (w = 0; w < words; w++) {
+		uint64_t pend = dev->pba_shadow[w];
+
+		while (pend != 0) {
+			unsigned int bit = (unsigned int)__builtin_ctzll(pend);
+			unsigned int v = w * 64 + bit;
+
+			pend &= pend - 1;
+			if (!msix_enabled(dev) || vector_masked(dev, v))
+				continue;
+			dev->pba_shadow[w] &= ~(1ull << bit);
+			pba_publish(dev, w);
+			deliver(dev, v);
+		}
+	}
+}
+
+void
+opnic_model_set_msix_ctrl(struct opnic_model_dev *dev, int enable,
+			  int function_mask)
+{
+	uint16_t ctrl;
+
+	memcpy(&ctrl, dev->cfg + OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS, 2);
+	ctrl &= (uint16_t)~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	if (enable)
+		ctrl |= PCI_MSIX_FLAGS_ENABLE;
+	if (function_mask)
+		ctrl |= PCI_MSIX_FLAGS_MASKALL;
+	__atomic_store_n((uint16_t *)(dev->cfg + OPNIC_CFG_CAP_MSIX +
+				      PCI_MSIX_FLAGS), ctrl, __ATOMIC_RELEASE);
+}
+
+void
+opnic_model_set_vector_mask(struct opnic_model_dev *dev, unsigned int vector,
+			    int masked)
+{
+	uint8_t *e;
+	uint32_t c;
+
+	if (vector >= dev->prof.msix_vectors)
+		return;
+	e = msix_entry(dev, vector) + OPNIC_MSIX_VEC_CTRL;
+	c = opnic_model_ld32(e);
+	opnic_model_st32(e, masked ? c | OPNIC_MSIX_VEC_MASKED :
+				     c & ~OPNIC_MSIX_VEC_MASKED);
+}
+
+void
+opnic_model_set_link(struct opnic_model_dev *dev, int up)
+{
+	uint32_t off = dev->blk[OPNIC_BLK_LINK];
+
+	up = up != 0;
+	if (dev->link_up == up)
+		return;
+	dev->link_up = (uint8_t)up;
+	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_STATUS, up ? OPNIC_LINK_UP : 0);
+	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_SPEED, up ? dev->speed : 0);
+	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_CAUSE,
+		    link_reg(dev, OPNIC_LINK_CAUSE) | OPNIC_CAUSE_LSC);
+	if (link_reg(dev, OPNIC_LINK_INTR_EN) & 1)
+		opnic_model_raise(dev, OPNIC_VEC_LSC);
+}
+
+static void
+publish_stats(struct opnic_model_dev *dev)
+{
+	uint8_t *s = dev->bar0 + dev->blk[OPNIC_BLK_STATS];
+	unsigned int i;
+
+	for (i = 0; i < OPNIC_ST_NPORT; i++)
+		st_le64(s + i * 8, dev->st[i]);
+	for (i = 0; i < dev->prof.queues; i++) {
+		uint8_t *q = s + OPNIC_ST_QUEUE_BASE + i * OPNIC_ST_QUEUE_STRIDE;
+
+		st_le64(q + OPNIC_STQ_RX_PKTS, dev->rxq[i].pkts);
+		st_le64(q + OPNIC_STQ_RX_BYTES, dev->rxq[i].bytes);
+		st_le64(q + OPNIC_STQ_TX_PKTS, dev->txq[i].pkts);
+		st_le64(q + OPNIC_STQ_TX_BYTES, dev->txq[i].bytes);
+	}
+}
+
+unsigned int
+opnic_model_poll(struct opnic_model_dev *dev)
+{
+	unsigned int moved;
+
+	if (dev->faults.surprise_removed)
+		return 0;
+	if (dev->scan_interval <= 1 || dev->polls % dev->scan_interval == 0) {
+		opnic_model_scan_registers(dev);
+		msix_service(dev);
+	}
+	moved = opnic_model_process(dev);
+	dev->work += moved;
+	if (dev->scan_interval <= 1 || dev->polls % (dev->scan_interval * 4) == 0)
+		publish_stats(dev);
+	dev->polls++;
+	return moved;
+}
+
+uint32_t
+opnic_model_read32(struct opnic_model_dev *dev, unsigned int bar, uint32_t off)
+{
+	uint8_t *base = bar == 0 ? dev->bar0 :
+			(bar == dev->prof.msix_bar ? dev->msix_bar : NULL);
+	uint32_t size = bar == 0 ? dev->prof.bar0_size : dev->prof.msix_bar_size;
+
+	if (dev->faults.surprise_removed || base == NULL || off > size - 4 ||
+	    (off & 3) != 0)
+		return 0xffffffff;
+	publish_stats(dev);
+	return opnic_model_ld32(base + off);
+}
+
+void
+opnic_model_write32(struct opnic_model_dev *dev, unsigned int bar,
+		    uint32_t off, uint32_t val)
+{
+	uint8_t *base = bar == 0 ? dev->bar0 :
+			(bar == dev->prof.msix_bar ? dev->msix_bar : NULL);
+	uint32_t size = bar == 0 ? dev->prof.bar0_size : dev->prof.msix_bar_size;
+
+	if (dev->faults.surprise_removed || base == NULL || off > size - 4 ||
+	    (off & 3) != 0)
+		return;
+	opnic_model_st32(base + off, val);
+	opnic_model_scan_registers(dev);
+	msix_service(dev);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The opnic NIC model: BAR register file, MSI-X table/PBA semantics, queues,
+ * DMA through an IOVA map, link, wires. It only knows memory: the BARs and
+ * config space are plain byte arrays (private or shared with a driver
+ * process); software stores to them are picked up by opnic_model_poll(),
+ * which runs the side effects from the register tables in opnic_model_regs.c.
+ * Run it stepped (tests call poll) or on a thread of its own.
+ */
+
+#ifndef _OPNIC_MODEL_H_
+#define _OPNIC_MODEL_H_
+
+#include <stdint.h>
+
+#include "opnic_regs.h"
+#include "opnic_profile.h"
+#include "opnic_dma.h"
+
+#define OPNIC_CFG_SIZE		4096
+#define OPNIC_CFG_CAP_PCIE	0x40
+#define OPNIC_CFG_CAP_MSIX	0x70
+/* Empty polls after which a TX queue goes idle and asks for doorbells. */
+#define OPNIC_IDLE_POLLS	256
+#define OPNIC_TX_BUDGET		64
+
+typedef void (*opnic_irq_fn)(void *ctx, unsigned int vector);
+
+struct opnic_model_q {
+	uint8_t running;
+	uint8_t is_rx;
+	uint8_t idle;		/* TX with shadow: waiting for a doorbell */
+	uint8_t qid;
+	uint32_t size;
+	uint32_t mask;
+	uint32_t buf_size;
+	uint32_t cons;		/* descriptors consumed, free running */
+	uint32_t prod;		/* last producer index seen */
+	uint32_t last_db;
+	uint32_t idle_polls;
+	uint32_t db_off;	/* doorbell register, BAR0 offset */
+	uint8_t *ring;
+	struct opnic_cpl *cpl;
+	struct opnic_shadow *shadow;
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t doorbells_seen;
+};
+
+struct opnic_watch;
+
+/* Fault injection switches (for the reliability work and tests). */
+struct opnic_model_faults {
+	uint32_t garbage_cpl_len;	/* RX completions with len > buffer */
+	uint32_t garbage_cpl_idx;	/* completions with a wrong index */
+	uint32_t surprise_removed;	/* all ones, device stops */
+};
+
+struct opnic_model_dev {
+	struct opnic_profile prof;
+	uint8_t *bar0;
+	uint8_t *msix_bar;	/* == bar0 when the profile has msix_bar 0 */
+	uint8_t *cfg;		/* OPNIC_CFG_SIZE bytes of config space */
+	uint32_t blk[OPNIC_BLK_NTYPES];	/* block offsets in BAR0 */
+	struct opnic_dma_map *dma;	/* the IOMMU domain, may be NULL */
+	opnic_irq_fn irq;
+	void *irq_ctx;
+	struct opnic_model_dev *peer;	/* the wire: TX goes to peer's RX */
+	struct opnic_model_q txq[OPNIC_QCFG_MAX_QUEUES];
+	struct opnic_model_q rxq[OPNIC_QCFG_MAX_QUEUES];
+	uint8_t mac[6];
+	uint8_t link_up;
+	uint32_t speed;
+	uint32_t scan_interval;	/* register scan every N polls (1: each) */
+	uint32_t polls;
+	struct opnic_watch *watch;
+	unsigned int nwatch;
+	uint64_t pba_shadow[32];	/* device-owned PBA contents */
+	uint64_t st[OPNIC_ST_NPORT];	/* port counters, OPNIC_ST_* / 8 */
+	/* Model-side diagnostics (not visible to the driver). */
+	uint64_t irqs_sent;
+	uint64_t ro_writes_restored;
+	uint64_t resets;
+	uint64_t work;		/* frames moved, for idle detection */
+	struct opnic_model_faults faults;
+};
+
+/*
+ * Set up a device on caller-owned memory: bar0 (prof->bar0_size bytes),
+ * msix_bar (prof->msix_bar_size bytes or NULL when MSI-X is in BAR0) and cfg
+ * (OPNIC_CFG_SIZE bytes). Writes the reset state. Returns 0 or -errno.
+ */
+int opnic_model_init(struct opnic_model_dev *dev,
+		     const struct opnic_profile *prof, uint8_t *bar0,
+		     uint8_t *msix_bar, uint8_t *cfg, const uint8_t mac[6]);
+void opnic_model_fini(struct opnic_model_dev *dev);
+
+/* Function-level reset (VFIO_DEVICE_RESET, or ID_RESET from the driver). */
+void opnic_model_reset(struct opnic_model_dev *dev);
+
+/* One step: register side effects, MSI-X delivery, queue processing.
+ * Returns the number of frames moved. */
+unsigned int opnic_model_poll(struct opnic_model_dev *dev);
+
+/* Run the register side effects now (used after trapped writes). */
+void opnic_model_scan_registers(struct opnic_model_dev *dev);
+
+void opnic_model_set_link(struct opnic_model_dev *dev, int up);
+
+/* MSI-X enable / function mask as seen in config space. */
+void opnic_model_set_msix_ctrl(struct opnic_model_dev *dev, int enable,
+			       int function_mask);
+/* Per-vector mask, as the kernel programs it at VFIO_DEVICE_SET_IRQS. */
+void opnic_model_set_vector_mask(struct opnic_model_dev *dev,
+				 unsigned int vector, int masked);
+
+/* Trapped 32-bit register access (region r/w, tests): a write runs its side
+ * effect before returning. bar is the BAR index. */
+uint32_t opnic_model_read32(struct opnic_model_dev *dev, unsigned int bar,
+			    uint32_t off);
+void opnic_model_write32(struct opnic_model_dev *dev, unsigned int bar,
+			 uint32_t off, uint32_t val);
+
+/* Write the register-block directory into BAR0 (part of reset). */
+void opnic_model_write_directory(struct opnic_model_dev *dev);
+
+static inline uint32_t
+opnic_model_ld32(const uint8_t *p)
+{
+	return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
+}
+
+static inline void
+opnic_model_st32(uint8_t *p, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)p, v, __ATOMIC_RELEASE);
+}
+
+#endif /* _OPNIC_MODEL_H_ */

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The model's datapath (spec 5, 6, 7): TX descriptors are read from host
+ * memory, frames cross the wire into the peer's RX ring, one completion per
+ * descriptor with a phase bit. Every host-memory access goes through the IOVA
+ * map; an unmapped IOVA is a counted DMA error, never a crash.
+ */
+
+#include <string.h>
+
+#include "opnic_model_internal.h"
+#include "opnic_toeplitz.h"
+
+static uint32_t
+qreg(struct opnic_model_dev *dev, int is_rx, unsigned int q, uint32_t reg)
+{
+	return opnic_model_ld32(qcfg_reg(dev, is_rx, q, reg));
+}
+
+/* Queue status is device-owned (RO to software). */
+static void
+q_set_status(struct opnic_model_dev *dev, int is_rx, unsigned int q,
+	     uint32_t status, uint32_t err)
+{
+	uint32_t off = (uint32_t)(qcfg_reg(dev, is_rx, q, OPNIC_Q_STATUS) -
+				  dev->bar0);
+
+	opnic_model_dev_set_reg(dev, off + OPNIC_Q_ERROR - OPNIC_Q_STATUS, err);
+	opnic_model_dev_set_reg(dev, off, status);
+}
+
+static void
+q_fail(struct opnic_model_dev *dev, struct opnic_model_q *mq, uint32_t err)
+{
+	mq->running = 0;
+	q_set_status(dev, mq->is_rx, mq->qid, OPNIC_Q_STATUS_ERROR, err);
+}
+
+void
+opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
+		       uint32_t ctrl)
+{
+	struct opnic_model_q *mq = is_rx ? &dev->rxq[q] : &dev->txq[q];
+	uint64_t ring, cpl, shadow;
+	uint32_t log2;
+
+	if (!(ctrl & OPNIC_Q_CTRL_ENABLE)) {
+		mq->running = 0;
+		q_set_status(dev, is_rx, q, 0, OPNIC_QERR_NONE);
+		return;
+	}
+	if (mq->running)
+		return;
+	memset(mq, 0, sizeof(*mq));
+	mq->is_rx = (uint8_t)is_rx;
+	mq->qid = (uint8_t)q;
+	log2 = qreg(dev, is_rx, q, OPNIC_Q_SIZE_LOG2);
+	if (log2 < OPNIC_MIN_RING_LOG2 || log2 > OPNIC_MAX_RING_LOG2) {
+		q_fail(dev, mq, OPNIC_QERR_SIZE);
+		return;
+	}
+	mq->size = 1u << log2;
+	mq->mask = mq->size - 1;
+	ring = (uint64_t)qreg(dev, is_rx, q, OPNIC_Q_RING_HI) << 32 |
+	       qreg(dev, is_rx, q, OPNIC_Q_RING_LO);
+	cpl = (uint64_t)qreg(dev, is_rx, q, OPNIC_Q_CPL_HI) << 32 |
+	      qreg(dev, is_rx, q, OPNIC_Q_CPL_LO);
+	shadow = (uint64_t)qreg(dev, is_rx, q, OPNIC_Q_SHADOW_HI) << 32 |
+		 qreg(dev, is_rx, q, OPNIC_Q_SHADOW_LO);
+	mq->ring = opnic_dma_ptr(dev->dma, ring, (uint64_t)mq->size * 16);
+	mq->cpl = (struct opnic_cpl *)opnic_dma_ptr(dev->dma, cpl,
+						    (uint64_t)mq->size * 16);
+	if (mq->ring == NULL || mq->cpl == NULL || (ring & 15) || (cpl & 15)) {
+		dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
+		q_fail(dev, mq, OPNIC_QERR_RING_DMA);
+		return;
+	}
+	if (shadow != 0) {
+		mq->shadow = (struct opnic_shadow *)opnic_dma_ptr(dev->dma, shadow,
+				sizeof(struct opnic_shadow));
+		if (mq->shadow == NULL || (shadow & 63)) {
+			dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
+			q_fail(dev, mq, OPNIC_QERR_SHADOW_DMA);
+			return;
+		}
+		__atomic_store_n(&mq->shadow->dev_cons, 0, __ATOMIC_RELAXED);
+		/* RX: the device reads drv_prod whenever it runs out of
+		 * buffers, so it never needs a doorbell. TX: it polls until
+		 * idle (spec 6). */
+		__atomic_store_n(&mq->shadow->dev_flags, OPNIC_SHADOW_NO_NOTIFY,
+				 __ATOMIC_RELEASE);
+	}
+	if (is_rx) {
+		mq->buf_size = qreg(dev, 1, q, OPNIC_Q_BUF_SIZE);
+		if (mq->buf_size == 0 || mq->buf_size > 16384) {
+			q_fail(dev, mq, OPNIC_QERR_BUF_SIZE);
+			return;
+		}
+	}
+	mq->db_off = dev->blk[is_rx ? OPNIC_BLK_RXDB : OPNIC_BLK_TXDB] +
+		     q * OPNIC_DB_STRIDE;
+	/* The producer index restarts at 0 with the queue (spec 3.5). */
+	opnic_model_st32(dev->bar0 + mq->db_off, 0);
+	mq->running = 1;
+	q_set_status(dev, is_rx, q, OPNIC_Q_STATUS_RUNNING, OPNIC_QERR_NONE);
+}
+
+void
+opnic_model_queues_reset(struct opnic_model_dev *dev)
+{
+	memset(dev->txq, 0, sizeof(dev->txq));
+	memset(dev->rxq, 0, sizeof(dev->rxq));
+}
+
+/* Where the device learns the driver's producer index (spec 6). */
+static uint32_t
+tx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q)
+{
+	uint32_t db = opnic_model_ld32(dev->bar0 + q->db_off);
+
+	if (db != q->last_db) {
+		q->last_db = db;
+		q->doorbells_seen++;
+		if (q->shadow == NULL)
+			q->prod = db;
+		if (q->idle) {
+			q->idle = 0;
+			__atomic_store_n(&q->shadow->dev_flags,
+					 OPNIC_SHADOW_NO_NOTIFY, __ATOMIC_RELAXED);
+		}
+	}
+	if (q->shadow != NULL && !q->idle)
+		q->prod = __atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE);
+	return q->prod;
+}
+
+/* A TX queue with a shadow goes idle after OPNIC_IDLE_POLLS empty polls:
+ * clear NO_NOTIFY, then look once more so a producer update that raced with
+ * the flag is not lost (the driver rings when it sees the flag clear). */
+static void
+tx_maybe_idle(struct opnic_model_q *q)
+{
+	if (q->shadow == NULL || q->idle || ++q->idle_polls < OPNIC_IDLE_POLLS)
+		return;
+	__atomic_store_n(&q->shadow->dev_flags, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE) != q->cons) {
+		__atomic_store_n(&q->shadow->dev_flags, OPNIC_SHADOW_NO_NOTIFY,
+				 __ATOMIC_RELAXED);
+		q->idle_polls = 0;
+		return;
+	}
+	q->idle = 1;
+}
+
+static void
+write_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q, uint16_t len,
+	  uint16_t status, uint32_t hash, int hash_valid)
+{
+	uint32_t slot = q->cons & q->mask;
+	struct opnic_cpl *c = &q->cpl[slot];
+	uint16_t phase = ((q->cons >> __builtin_ctz(q->size)) & 1) ? 0 :
+			 OPNIC_CPL_PHASE;
+	uint16_t idx = (uint16_t)slot;
+
+	if (dev->faults.garbage_cpl_idx) {
+		dev->faults.garbage_cpl_idx--;
+		idx = (uint16_t)(slot + 1 + q->size);
+	}
+	if (dev->faults.garbage_cpl_len && q->is_rx) {
+		dev->faults.garbage_cpl_len--;
+		len = 0xffff;
+	}
+	c->rss_hash = hash;
+	c->idx = idx;
+	c->len = len;
+	c->status = status;
+	/* The phase is written last: the driver owns the record once it sees
+	 * the new phase (spec 5.3). */
+	__atomic_store_n(&c->flags,
+			 (uint16_t)(phase | (hash_valid ? OPNIC_CPL_RSS : 0)),
+			 __ATOMIC_RELEASE);
+	q->cons++;
+	if (q->shadow != NULL)
+		__atomic_store_n(&q->shadow->dev_cons, q->cons, __ATOMIC_RELAXED);
+}
+
+static int
+rx_accept(struct opnic_model_dev *dev, const uint8_t *f)
+{
+	uint32_t mode = opnic_model_ld32(dev->bar0 + dev->blk[OPNIC_BLK_MAC] +
+					 OPNIC_MAC_RXMODE);
+	uint32_t lo = opnic_model_ld32(dev->bar0 + dev->blk[OPNIC_BLK_MAC] +
+				       OPNIC_MAC_ADDR_LO);
+	uint32_t hi = opnic_model_ld32(dev->bar0 + dev->blk[OPNIC_BLK_MAC] +
+				       OPNIC_MAC_ADDR_HI);
+	uint8_t mac[6] = { (uint8_t)lo, (uint8_t)(lo >> 8), (uint8_t)(lo >> 16),
+			   (uint8_t)(lo >> 24), (uint8_t)hi, (uint8_t)(hi >> 8) };
+
+	if (mode & OPNIC_RXMODE_PROMISC)
+		return 1;
+	if (f[0] & 1)	/* broadcast or multicast */
+		return (f[0] == 0xff && memcmp(f, "\xff\xff\xff\xff\xff\xff", 6) == 0) ||
+		       (mode & OPNIC_RXMODE_ALLMULTI);
+	return memcmp(f, mac, 6) == 0;
+}
+
+static unsigned int
+rx_pick_queue(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len,
+	      uint32_t *hash, int *valid)
+{
+	uint8_t *rss = dev->bar0 + dev->blk[OPNIC_BLK_RSS];
+	unsigned int q;
+
+	*valid = 0;
+	*hash = 0;
+	if (!(opnic_model_ld32(rss + OPNIC_RSS_CTRL) & OPNIC_RSS_ENABLE))
+		return 0;
+	*hash = opnic_rss_hash_frame(rss + OPNIC_RSS_KEY, f, len, valid);
+	if (!*valid)
+		return 0;
+	q = rss[OPNIC_RSS_RETA + (*hash & (OPNIC_RSS_RETA_SIZE - 1))];
+	return q < dev->prof.queues ? q : 0;
+}
+
+/* Take a frame from the wire into this device's RX. */
+static void
+rx_frame(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len)
+{
+	struct opnic_model_q *q;
+	const struct opnic_rx_desc *d;
+	uint32_t hash;
+	uint8_t *buf;
+	int valid;
+
+	if (!dev->link_up || dev->faults.surprise_removed)
+		return;
+	if (!rx_accept(dev, f)) {
+		dev->st[OPNIC_ST_RX_FILTERED / 8]++;
+		return;
+	}
+	q = &dev->rxq[rx_pick_queue(dev, f, len, &hash, &valid)];
+	if (!q->running) {
+		dev->st[OPNIC_ST_RX_NO_DESC / 8]++;
+		return;
+	}
+	if (q->cons == q->prod) {
+		q->prod = q->shadow != NULL ?
+			  __atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE) :
+			  opnic_model_ld32(dev->bar0 + q->db_off);
+		if ((uint32_t)(q->prod - q->cons) > q->size) {
+			/* A producer index beyond the ring: malformed. */
+			dev->st[OPNIC_ST_DESC_ERRORS / 8]++;
+			q->prod = q->cons;
+		}
+		if (q->cons == q->prod) {
+			dev->st[OPNIC_ST_RX_NO_DESC / 8]++;
+			return;
+		}
+	}
+	d = (const struct opnic_rx_desc *)(q->ring + (q->cons & q->mask) * 16);
+	if (len > q->buf_size) {
+		dev->st[OPNIC_ST_RX_TOO_LONG / 8]++;
+		write_cpl(dev, q, 0, OPNIC_CPL_ST_TOO_LONG, 0, 0);
+		return;
+	}
+	buf = opnic_dma_ptr(dev->dma, d->addr, len);
+	if (buf == NULL) {
+		dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
+		write_cpl(dev, q, 0, OPNIC_CPL_ST_DMA_ERR, 0, 0);
+		return;
+	}
+	memcpy(buf, f, len);
+	q->pkts++;
+	q->bytes += len;
+	dev->st[OPNIC_ST_RX_PKTS / 8]++;
+	dev->st[OPNIC_ST_RX_BYTES / 8] += len;
+	write_cpl(dev, q, (uint16_t)len, OPNIC_CPL_ST_OK, hash, valid);
+}
+
+static unsigned int
+tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
+{
+	uint32_t max_frame = 9018;
+	unsigned int n = 0;
+	uint32_t prod = tx_prod(dev, q);
+
+	if ((uint32_t)(prod - q->cons) > q->size) {
+		/* The driver claims more descriptors than the ring holds. */
+		dev->st[OPNIC_ST_DESC_ERRORS / 8]++;
+		q->prod = prod = q->cons;
+	}
+	while (q->cons != prod && n < OPNIC_TX_BUDGET) {
+		const struct opnic_tx_desc *d = (const struct opnic_tx_desc *)
+			(q->ring + (q->cons & q->mask) * 16);
+		uint16_t len = d->len;
+		const uint8_t *f;
+
+		if (len < 14 || len > max_frame) {
+			dev->st[OPNIC_ST_DESC_ERRORS / 8]++;
+			write_cpl(dev, q, 0, OPNIC_CPL_ST_DESC_ERR, 0, 0);
+			n++;
+			continue;
+		}
+		f = opnic_dma_ptr(dev->dma, d->addr, len);
+		if (f == NULL) {
+			dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
+			write_cpl(dev, q, 0, OPNIC_CPL_ST_DMA_ERR, 0, 0);
+			n++;
+			continue;
+		}
+		if (dev->link_up && dev->peer != NULL)
+			rx_frame(dev->peer, f, len);
+		q->pkts++;
+		q->bytes += len;
+		dev->st[OPNIC_ST_TX_PKTS / 8]++;
+		dev->st[OPNIC_ST_TX_BYTES / 8] += len;
+		write_cpl(dev, q, len, OPNIC_CPL_ST_OK, 0, 0);
+		n++;
+	}
+	if (n != 0)
+		q->idle_polls = 0;
+	else
+		tx_maybe_idle(q);
+	return n;
+}
+
+unsigned int
+opnic_model_process(struct opnic_model_dev *dev)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < dev->prof.queues; i++)
+		if (dev->txq[i].running)
+			n += tx_queue(dev, &dev->txq[i]);
+	return n;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/* Shared between the model's register side and its datapath. */
+
+#ifndef _OPNIC_MODEL_INTERNAL_H_
+#define _OPNIC_MODEL_INTERNAL_H_
+
+#include <string.h>
+
+#include "opnic_model.h"
+
+/* Device-visible fields are little-endian (spec 1); the model runs on
+ * little-endian hosts only (x86_64, ppc64le) and uses them as they are. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the opnic model needs a little-endian host");
+
+static inline uint64_t
+ld_le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline void
+st_le64(uint8_t *p, uint64_t v)
+{
+	__atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED);
+}
+
+static inline uint8_t *
+qcfg_reg(struct opnic_model_dev *dev, int is_rx, unsigned int q,
+	 uint32_t reg)
+{
+	return dev->bar0 + dev->blk[OPNIC_BLK_QCFG] +
+	       (is_rx ? OPNIC_QCFG_RX_BASE : 0) + q * OPNIC_QCFG_STRIDE + reg;
+}
+
+/* Datapath (opnic_model_datapath.c). */
+void opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx,
+			    unsigned int q, uint32_t ctrl);
+unsigned int opnic_model_process(struct opnic_model_dev *dev);
+void opnic_model_queues_reset(struct opnic_model_dev *dev);
+
+/* Set a device-owned register and the model's shadow of it together. */
+void opnic_model_dev_set_reg(struct opnic_model_dev *dev, uint32_t off,
+			     uint32_t val);
+
+/* MSI-X (opnic_model.c). */
+void opnic_model_raise(struct opnic_model_dev *dev, unsigned int vector);
+
+#endif /* _OPNIC_MODEL_INTERNAL_H_ */
