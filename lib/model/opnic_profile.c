@@ -111,43 +111,6 @@ block_type_by_name(const char *s)
 {
 	unsigned int t;
 
-	for (i = 0; i < p->nblocks; i++) {
-		struct opnic_block *b = &p->blocks[i];
-
-		if (b->type == OPNIC_BLK_MSIX_TABLE || b->type == OPNIC_BLK_MSIX_PBA)
-			continue;
-		if ((uint64_t)b->offset + b->size > p->bar0_size)
-			return fail(err, errlen,
-				    "%s: block %s at 0x%x size 0x%x lies beyond BAR0 (0x%x bytes)",
-				    fname, opnic_block_name(b->type), b->offset,
-				    b->size, p->bar0_size);
-		if (b->size < block_min_size(b->type, p->queues))
-			return fail(err, errlen,
-				    "%s: block %s size 0x%x is smaller than the 0x%x it needs",
-				    fname, opnic_block_name(b->type), b->size,
-				    block_min_size(b->type, p->queues));
-		for (j = 0; j < i; j++) {
-			struct opnic_block *o = &p->blocks[j];
-
-			if (o->type == OPNIC_BLK_MSIX_TABLE ||
-			    o->type == OPNIC_BLK_MSIX_PBA)
-				continue;
-			if (ranges_overlap(b->offset, b->size, o->offset, o->size))
-				return fail(err, errlen,
-					    "%s: block %s (0x%x+0x%x) overlaps block %s (0x%x+0x%x)",
-					    fname, opnic_block_name(b->type),
-					    b->offset, b->size,
-					    opnic_block_name(o->type), o->offset,
-					    o->size);
-		}
-		if (p->msix_bar == 0 &&
-		    (ranges_overlap(b->offset, b->size, p->msix_table, msix_size) ||
-		     ranges_overlap(b->offset, b->size, p->msix_pba, pba_size)))
-			return fail(err, errlen,
-				    "%s: block %s (0x%x+0x%x) overlaps the MSI-X table or PBA",
-				    fname, opnic_block_name(b->type), b->offset,
-				    b->size);
-	}
 	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
 		if (t == OPNIC_BLK_MSIX_TABLE || t == OPNIC_BLK_MSIX_PBA)
 			continue;
@@ -213,6 +176,43 @@ profile_validate(struct opnic_profile *p, const char *fname, char *err,
 	if (ranges_overlap(p->msix_table, msix_size, p->msix_pba, pba_size))
 		return fail(err, errlen, "%s: MSI-X table and PBA overlap", fname);
 
+	for (i = 0; i < p->nblocks; i++) {
+		struct opnic_block *b = &p->blocks[i];
+
+		if (b->type == OPNIC_BLK_MSIX_TABLE || b->type == OPNIC_BLK_MSIX_PBA)
+			continue;
+		if ((uint64_t)b->offset + b->size > p->bar0_size)
+			return fail(err, errlen,
+				    "%s: block %s at 0x%x size 0x%x lies beyond BAR0 (0x%x bytes)",
+				    fname, opnic_block_name(b->type), b->offset,
+				    b->size, p->bar0_size);
+		if (b->size < block_min_size(b->type, p->queues))
+			return fail(err, errlen,
+				    "%s: block %s size 0x%x is smaller than the 0x%x it needs",
+				    fname, opnic_block_name(b->type), b->size,
+				    block_min_size(b->type, p->queues));
+		for (j = 0; j < i; j++) {
+			struct opnic_block *o = &p->blocks[j];
+
+			if (o->type == OPNIC_BLK_MSIX_TABLE ||
+			    o->type == OPNIC_BLK_MSIX_PBA)
+				continue;
+			if (ranges_overlap(b->offset, b->size, o->offset, o->size))
+				return fail(err, errlen,
+					    "%s: block %s (0x%x+0x%x) overlaps block %s (0x%x+0x%x)",
+					    fname, opnic_block_name(b->type),
+					    b->offset, b->size,
+					    opnic_block_name(o->type), o->offset,
+					    o->size);
+		}
+		if (p->msix_bar == 0 &&
+		    (ranges_overlap(b->offset, b->size, p->msix_table, msix_size) ||
+		     ranges_overlap(b->offset, b->size, p->msix_pba, pba_size)))
+			return fail(err, errlen,
+				    "%s: block %s (0x%x+0x%x) overlaps the MSI-X table or PBA",
+				    fname, opnic_block_name(b->type), b->offset,
+				    b->size);
+	}
 	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
 		if (t == OPNIC_BLK_MSIX_TABLE || t == OPNIC_BLK_MSIX_PBA)
 			continue;
@@ -334,6 +334,11 @@ opnic_profile_parse(const char *text, const char *fname,
 			strcpy(p->name, tok[1]);
 			continue;
 		}
+		if (strcmp(tok[0], "bar0_size") != 0 &&
+		    strcmp(tok[0], "queues") != 0 &&
+		    strncmp(tok[0], "msix_", 5) != 0)
+			return fail(err, errlen, "%s:%u: unknown key '%s'", fname,
+				    lineno, tok[0]);
 		if (strcmp(tok[0], "bar0_size") != 0 &&
 		    strcmp(tok[0], "queues") != 0 &&
 		    strncmp(tok[0], "msix_", 5) != 0)
