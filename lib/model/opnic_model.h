@@ -40,6 +40,9 @@ struct opnic_model_q {
 	uint32_t last_db;
 	uint32_t idle_polls;
 	uint32_t db_off;	/* doorbell register, BAR0 offset */
+	uint64_t ring_iova;
+	uint64_t cpl_iova;
+	uint64_t shadow_iova;
 	uint8_t *ring;
 	struct opnic_cpl *cpl;
 	struct opnic_shadow *shadow;
@@ -107,6 +110,10 @@ unsigned int opnic_model_poll(struct opnic_model_dev *dev);
 void opnic_model_scan_registers(struct opnic_model_dev *dev);
 
 void opnic_model_set_link(struct opnic_model_dev *dev, int up);
+
+/* The IOVA map changed (unmap): queues whose rings are gone stop with
+ * OPNIC_QERR_RING_DMA instead of touching freed memory. */
+void opnic_model_dma_changed(struct opnic_model_dev *dev);
 
 /* MSI-X enable / function mask as seen in config space. */
 void opnic_model_set_msix_ctrl(struct opnic_model_dev *dev, int enable,

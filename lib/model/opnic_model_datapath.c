@@ -68,6 +68,9 @@ opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
 	      qreg(dev, is_rx, q, OPNIC_Q_CPL_LO);
 	shadow = (uint64_t)qreg(dev, is_rx, q, OPNIC_Q_SHADOW_HI) << 32 |
 		 qreg(dev, is_rx, q, OPNIC_Q_SHADOW_LO);
+	mq->ring_iova = ring;
+	mq->cpl_iova = cpl;
+	mq->shadow_iova = shadow;
 	mq->ring = opnic_dma_ptr(dev->dma, ring, (uint64_t)mq->size * 16);
 	mq->cpl = (struct opnic_cpl *)opnic_dma_ptr(dev->dma, cpl,
 						    (uint64_t)mq->size * 16);
@@ -335,4 +338,33 @@ opnic_model_process(struct opnic_model_dev *dev)
 		if (dev->txq[i].running)
 			n += tx_queue(dev, &dev->txq[i]);
 	return n;
+}
+
+static void
+q_revalidate(struct opnic_model_dev *dev, struct opnic_model_q *q)
+{
+	uint64_t bytes = (uint64_t)q->size * 16;
+
+	if (!q->running)
+		return;
+	if (opnic_dma_ptr(dev->dma, q->ring_iova, bytes) != q->ring ||
+	    (uint8_t *)opnic_dma_ptr(dev->dma, q->cpl_iova, bytes) !=
+	    (uint8_t *)q->cpl ||
+	    (q->shadow != NULL &&
+	     (uint8_t *)opnic_dma_ptr(dev->dma, q->shadow_iova, 64) !=
+	     (uint8_t *)q->shadow)) {
+		dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
+		q_fail(dev, q, OPNIC_QERR_RING_DMA);
+	}
+}
+
+void
+opnic_model_dma_changed(struct opnic_model_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->prof.queues; i++) {
+		q_revalidate(dev, &dev->txq[i]);
+		q_revalidate(dev, &dev->rxq[i]);
+	}
 }
