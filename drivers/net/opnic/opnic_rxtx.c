@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Queues and bursts (spec 5 and 6). One completion per descriptor, in ring
+ * order, found by its phase bit: the datapath never reads a register. A
+ * doorbell is a 4-byte store through the mapping, or a pwrite() when the
+ * doorbell block sits in the unmapped MSI-X page; with suppression the driver
+ * publishes its producer index in host memory and rings only when the device
+ * says it is idle, which keeps the pwrite path off the per-burst cost.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <ethdev_driver.h>
+
+#include "opnic_ethdev.h"
+#include "opnic_logs.h"
+
+#define OPNIC_REFILL_CHUNK 64
+#define OPNIC_TX_FREE_CHUNK 64
+
+/* A descriptor, completion and shadow area per queue, in one memzone. */
+static size_t
+q_dma_size(uint16_t nb)
+{
+	return (size_t)nb * 16 * 2 + sizeof(struct opnic_shadow);
+}
+
+static int
+check_nb_desc(uint16_t nb, const char *what, uint16_t qid)
+{
+	if (nb < OPNIC_MIN_RING || nb > OPNIC_MAX_RING || !rte_is_power_of_2(nb)) {
+		PMD_DRV_LOG(ERR, "%s queue %u: %u descriptors; opnic rings are a "
+			    "power of two from %u to %u", what, qid, nb,
+			    OPNIC_MIN_RING, OPNIC_MAX_RING);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+set_doorbell(struct opnic_adapter *ad, unsigned int type, unsigned int q,
+	     uint8_t **addr, int *fd, off_t *pos)
+{
+	const struct vbar_block *b = &ad->blk[type];
+
+	*addr = b->addr != NULL ? b->addr + q * OPNIC_DB_STRIDE : NULL;
+	*fd = b->fd;
+	*pos = (off_t)(b->pos + q * OPNIC_DB_STRIDE);
+}
+
+int
+opnic_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
+			 unsigned int socket_id,
+			 const struct rte_eth_rxconf *conf,
+			 struct rte_mempool *mp)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	const struct rte_memzone *mz;
+	struct opnic_rxq *q;
+	uint32_t room;
+
+	if (check_nb_desc(nb, "RX", qid) != 0)
+		return -EINVAL;
+	room = rte_pktmbuf_data_room_size(mp);
+	if (room <= RTE_PKTMBUF_HEADROOM + RTE_ETHER_MIN_LEN) {
+		PMD_DRV_LOG(ERR, "RX queue %u: mempool %s data room %u is too small",
+			    qid, mp->name, room);
+		return -EINVAL;
+	}
+	if (dev->data->rx_queues[qid] != NULL)
+		opnic_dev_rx_queue_release(dev, qid);
+	q = rte_zmalloc_socket("opnic_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE,
+			       (int)socket_id);
+	if (q == NULL)
+		return -ENOMEM;
+	q->sw_ring = rte_zmalloc_socket("opnic_rx_sw", sizeof(q->sw_ring[0]) * nb,
+					RTE_CACHE_LINE_SIZE, (int)socket_id);
+	mz = rte_eth_dma_zone_reserve(dev, "opnic_rx", qid, q_dma_size(nb), 4096,
+				      (int)socket_id);
+	if (q->sw_ring == NULL || mz == NULL) {
+		rte_free(q->sw_ring);
+		rte_free(q);
+		return -ENOMEM;
+	}
+	q->mz = mz;
+	q->nb_desc = nb;
+	q->mask = nb - 1u;
+	q->log2 = (uint32_t)rte_log2_u32(nb);
+	q->ring = mz->addr;
+	q->ring_iova = mz->iova;
+	q->cpl = (struct opnic_cpl *)((uint8_t *)mz->addr + (size_t)nb * 16);
+	q->cpl_iova = mz->iova + (uint64_t)nb * 16;
+	if (ad->args.db_suppress) {
+		q->shadow = (struct opnic_shadow *)((uint8_t *)mz->addr +
+						    (size_t)nb * 32);
+		q->shadow_iova = mz->iova + (uint64_t)nb * 32;
+	}
+	q->mp = mp;
+	q->buf_size = (uint16_t)RTE_MIN(room - RTE_PKTMBUF_HEADROOM, OPNIC_MAX_BUF);
+	q->free_thresh = conf->rx_free_thresh != 0 ? conf->rx_free_thresh : 32;
+	if (q->free_thresh >= nb)
+		q->free_thresh = nb / 2;
+	q->port_id = dev->data->port_id;
+	q->queue_id = qid;
+	set_doorbell(ad, OPNIC_BLK_RXDB, qid, &q->db_addr, &q->db_fd, &q->db_pos);
+	dev->data->rx_queues[qid] = q;
+	return 0;
+}
+
+int
+opnic_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
+			 unsigned int socket_id,
+			 const struct rte_eth_txconf *conf)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	const struct rte_memzone *mz;
+	struct opnic_txq *q;
+
+	if (check_nb_desc(nb, "TX", qid) != 0)
+		return -EINVAL;
+	if (dev->data->tx_queues[qid] != NULL)
+		opnic_dev_tx_queue_release(dev, qid);
+	q = rte_zmalloc_socket("opnic_txq", sizeof(*q), RTE_CACHE_LINE_SIZE,
+			       (int)socket_id);
+	if (q == NULL)
+		return -ENOMEM;
+	q->sw_ring = rte_zmalloc_socket("opnic_tx_sw", sizeof(q->sw_ring[0]) * nb,
+					RTE_CACHE_LINE_SIZE, (int)socket_id);
+	mz = rte_eth_dma_zone_reserve(dev, "opnic_tx", qid, q_dma_size(nb), 4096,
+				      (int)socket_id);
+	if (q->sw_ring == NULL || mz == NULL) {
+		rte_free(q->sw_ring);
+		rte_free(q);
+		return -ENOMEM;
+	}
+	q->mz = mz;
+	q->nb_desc = nb;
+	q->mask = nb - 1u;
+	q->log2 = (uint32_t)rte_log2_u32(nb);
+	q->ring = mz->addr;
+	q->ring_iova = mz->iova;
+	q->cpl = (struct opnic_cpl *)((uint8_t *)mz->addr + (size_t)nb * 16);
+	q->cpl_iova = mz->iova + (uint64_t)nb * 16;
+	if (ad->args.db_suppress) {
+		q->shadow = (struct opnic_shadow *)((uint8_t *)mz->addr +
+						    (size_t)nb * 32);
+		q->shadow_iova = mz->iova + (uint64_t)nb * 32;
+	}
+	q->free_thresh = conf->tx_free_thresh != 0 ? conf->tx_free_thresh : 32;
+	q->port_id = dev->data->port_id;
+	q->queue_id = qid;
+	set_doorbell(ad, OPNIC_BLK_TXDB, qid, &q->db_addr, &q->db_fd, &q->db_pos);
+	dev->data->tx_queues[qid] = q;
+	return 0;
+}
+
+void
+opnic_dev_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct opnic_rxq *q = dev->data->rx_queues[qid];
+
+	if (q == NULL)
+		return;
+	if (q->running)
+		opnic_rxq_stop(dev, q);
+	rte_eth_dma_zone_free(dev, "opnic_rx", qid);
+	rte_free(q->sw_ring);
+	rte_free(q);
+	dev->data->rx_queues[qid] = NULL;
+}
+
+void
+opnic_dev_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct opnic_txq *q = dev->data->tx_queues[qid];
+
+	if (q == NULL)
+		return;
+	if (q->running)
+		opnic_txq_stop(dev, q);
+	rte_eth_dma_zone_free(dev, "opnic_tx", qid);
+	rte_free(q->sw_ring);
+	rte_free(q);
+	dev->data->tx_queues[qid] = NULL;
+}
+
+static __rte_always_inline void
+ring_doorbell(struct opnic_qstats *st, uint8_t *db_addr, int fd, off_t pos,
+	      uint32_t prod)
+{
+	uint32_t v = rte_cpu_to_le_32(prod);
+
+	if (likely(db_addr != NULL)) {
+		rte_write32_relaxed(v, db_addr);
+		st->db_mmio++;
+	} else {
+		/* Region write: the doorbell page is not mapped (spec 8). */
+		if (unlikely(pwrite(fd, &v, sizeof(v), pos) != sizeof(v)))
+			st->errors++;
+		st->db_syscall++;
+	}
+}
+
+/* Publish prod, then ring unless the device said it is polling (spec 6). */
+static __rte_always_inline void
+notify(struct opnic_qstats *st, struct opnic_shadow *sh, uint8_t *db_addr,
+       int fd, off_t pos, uint32_t prod)
+{
+	/* Descriptor writes must reach the device before the producer index
+	 * that covers them (spec 5.2). */
+	rte_io_wmb();
+	if (sh != NULL) {
+		__atomic_store_n(&sh->drv_prod, rte_cpu_to_le_32(prod),
+				 __ATOMIC_RELAXED);
+		/* Store-load order: the device clears NO_NOTIFY then re-reads
+		 * drv_prod; we store drv_prod then read NO_NOTIFY. One side
+		 * always sees the other (spec 6.2). */
+		rte_smp_mb();
+		if (__atomic_load_n(&sh->dev_flags, __ATOMIC_RELAXED) &
+		    rte_cpu_to_le_32(OPNIC_SHADOW_NO_NOTIFY)) {
+			st->db_suppressed++;
+			return;
+		}
+	}
+	ring_doorbell(st, db_addr, fd, pos, prod);
+}
+
+static void
+rx_refill(struct opnic_rxq *q, uint32_t count)
+{
+	struct rte_mbuf *mbs[OPNIC_REFILL_CHUNK];
+	uint32_t prod = q->prod, done = 0;
+
+	while (done < count) {
+		uint32_t k = RTE_MIN(count - done, (uint32_t)OPNIC_REFILL_CHUNK), i;
+
+		if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, mbs, k) != 0)) {
+			q->st.alloc_fail++;
+			rte_eth_devices[q->port_id].data->rx_mbuf_alloc_failed++;
+			break;
+		}
+		for (i = 0; i < k; i++) {
+			uint32_t slot = prod & q->mask;
+
+			q->sw_ring[slot] = mbs[i];
+			q->ring[slot].addr =
+				rte_cpu_to_le_64(rte_mbuf_data_iova_default(mbs[i]));
+			prod++;
+		}
+		done += k;
+	}
+	if (prod == q->prod)
+		return;
+	q->prod = prod;
+	notify(&q->st, q->shadow, q->db_addr, q->db_fd, q->db_pos, prod);
+}
+
+uint16_t
+opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct opnic_rxq *q = rxq;
+	uint32_t cons = q->cons, mask = q->mask, free;
+	uint64_t bytes = 0;
+	uint16_t nb = 0;
+
+	while (nb < n) {
+		uint32_t slot = cons & mask;
+		volatile struct opnic_cpl *c = &q->cpl[slot];
+		uint16_t phase = ((cons >> q->log2) & 1) ? 0 : OPNIC_CPL_PHASE;
+		uint16_t flags = rte_le_to_cpu_16(c->flags);
+		struct rte_mbuf *m;
+		uint16_t len, idx, status;
+
+		if ((flags & OPNIC_CPL_PHASE) != phase)
+			break;
+		/* The rest of the record was written before the phase. */
+		rte_io_rmb();
+		len = rte_le_to_cpu_16(c->len);
+		idx = rte_le_to_cpu_16(c->idx);
+		status = rte_le_to_cpu_16(c->status);
+		m = q->sw_ring[slot];
+		q->sw_ring[slot] = NULL;
+		cons++;
+		rte_prefetch0(&q->cpl[cons & mask]);
+		/* The device is untrusted: an index or length we did not
+		 * hand out is counted and the frame dropped, never followed. */
+		if (unlikely(idx != slot || len < RTE_ETHER_HDR_LEN ||
+			     len > q->buf_size || m == NULL ||
+			     status != OPNIC_CPL_ST_OK)) {
+			if (status != OPNIC_CPL_ST_OK && idx == slot)
+				q->st.errors++;
+			else
+				q->st.bad_cpl++;
+			if (m != NULL)
+				rte_pktmbuf_free(m);
+			continue;
+		}
+		m->data_len = len;
+		m->pkt_len = len;
+		m->port = q->port_id;
+		if (flags & OPNIC_CPL_RSS) {
+			m->hash.rss = rte_le_to_cpu_32(c->rss_hash);
+			m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
+		}
+		pkts[nb++] = m;
+		bytes += len;
+	}
+	q->cons = cons;
+	q->st.packets += nb;
+	q->st.bytes += bytes;
+	free = cons + q->nb_desc - q->prod;
+	if (free >= q->free_thresh)
+		rx_refill(q, free);
+	return nb;
+}
+
+static __rte_always_inline void
+tx_clean(struct opnic_txq *q)
+{
+	struct rte_mbuf *done[OPNIC_TX_FREE_CHUNK];
+	uint32_t cons = q->cons, prod = q->prod, mask = q->mask;
+	unsigned int nfree = 0;
+
+	while (cons != prod) {
+		uint32_t slot = cons & mask;
+		volatile struct opnic_cpl *c = &q->cpl[slot];
+		uint16_t phase = ((cons >> q->log2) & 1) ? 0 : OPNIC_CPL_PHASE;
+
+		if ((rte_le_to_cpu_16(c->flags) & OPNIC_CPL_PHASE) != phase)
+			break;
+		rte_io_rmb();
+		if (unlikely(rte_le_to_cpu_16(c->idx) != slot))
+			q->st.bad_cpl++;
+		else if (unlikely(rte_le_to_cpu_16(c->status) != OPNIC_CPL_ST_OK))
+			q->st.errors++;
+		done[nfree++] = q->sw_ring[slot];
+		q->sw_ring[slot] = NULL;
+		cons++;
+		if (nfree == OPNIC_TX_FREE_CHUNK) {
+			rte_pktmbuf_free_bulk(done, nfree);
+			nfree = 0;
+		}
+	}
+	if (nfree != 0)
+		rte_pktmbuf_free_bulk(done, nfree);
+	q->cons = cons;
+}
+
+uint16_t
+opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct opnic_txq *q = txq;
+	uint32_t prod, space, mask = q->mask;
+	uint64_t bytes = 0;
+	uint16_t i, sent = 0;
+
+	tx_clean(q);
+	prod = q->prod;
+	space = q->nb_desc - (prod - q->cons);
+	if (n > space)
+		n = (uint16_t)space;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t slot = prod & mask;
+		struct opnic_tx_desc *d = &q->ring[slot];
+
+		if (unlikely(m->nb_segs != 1) && rte_pktmbuf_linearize(m) != 0) {
+			/* Consumed and dropped: the device takes one segment. */
+			q->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		d->addr = rte_cpu_to_le_64(rte_mbuf_data_iova(m));
+		d->len = rte_cpu_to_le_16(m->data_len);
+		q->sw_ring[slot] = m;
+		bytes += m->data_len;
+		prod++;
+		sent++;
+	}
+	if (likely(prod != q->prod)) {
+		q->prod = prod;
+		notify(&q->st, q->shadow, q->db_addr, q->db_fd, q->db_pos, prod);
+	}
+	q->st.packets += sent;
+	q->st.bytes += bytes;
+	return n;
+}
+
+int
+opnic_rxq_start(struct rte_eth_dev *dev, struct opnic_rxq *q)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	int ret;
+
+	memset(q->cpl, 0, (size_t)q->nb_desc * 16);
+	if (q->shadow != NULL)
+		memset(q->shadow, 0, sizeof(*q->shadow));
+	q->cons = 0;
+	q->prod = 0;
+	ret = opnic_hw_queue_start(ad, 1, q->queue_id, q->ring_iova, q->cpl_iova,
+				   q->shadow != NULL ? q->shadow_iova : 0, q->log2,
+				   q->buf_size);
+	if (ret != 0)
+		return ret;
+	q->running = 1;
+	rx_refill(q, q->nb_desc);
+	if (q->prod != q->nb_desc) {
+		PMD_DRV_LOG(ERR, "RX queue %u: mempool %s has too few mbufs for "
+			    "%u descriptors", q->queue_id, q->mp->name, q->nb_desc);
+		opnic_rxq_stop(dev, q);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+opnic_txq_start(struct rte_eth_dev *dev, struct opnic_txq *q)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	int ret;
+
+	memset(q->cpl, 0, (size_t)q->nb_desc * 16);
+	if (q->shadow != NULL)
+		memset(q->shadow, 0, sizeof(*q->shadow));
+	q->cons = 0;
+	q->prod = 0;
+	ret = opnic_hw_queue_start(ad, 0, q->queue_id, q->ring_iova, q->cpl_iova,
+				   q->shadow != NULL ? q->shadow_iova : 0, q->log2,
+				   0);
+	if (ret == 0)
+		q->running = 1;
+	return ret;
+}
+
+/* Stop the queue in the device first, then give every mbuf back. */
+void
+opnic_rxq_stop(struct rte_eth_dev *dev, struct opnic_rxq *q)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	uint32_t i;
+
+	opnic_hw_queue_stop(ad, 1, q->queue_id);
+	for (i = 0; i < q->nb_desc; i++)
+		if (q->sw_ring[i] != NULL) {
+			rte_pktmbuf_free(q->sw_ring[i]);
+			q->sw_ring[i] = NULL;
+		}
+	q->cons = q->prod = 0;
+	q->running = 0;
+}
+
+void
+opnic_txq_stop(struct rte_eth_dev *dev, struct opnic_txq *q)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	uint32_t i;
+
+	opnic_hw_queue_stop(ad, 0, q->queue_id);
+	for (i = 0; i < q->nb_desc; i++)
+		if (q->sw_ring[i] != NULL) {
+			rte_pktmbuf_free(q->sw_ring[i]);
+			q->sw_ring[i] = NULL;
+		}
+	q->cons = q->prod = 0;
+	q->running = 0;
+}

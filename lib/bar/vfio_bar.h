@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * vfio_bar: BAR register access for any DPDK 22.11 PCI PMD on vfio-pci,
+ * whatever the kernel lets it map.
+ *
+ * Linux vfio-pci before 4.16 (and kernels that do not report
+ * VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) refuses to mmap the host page(s) that
+ * hold the MSI-X table; DPDK 22.11's PCI bus then maps a BAR around that hole,
+ * and on 64 KiB pages it may not map the BAR at all. vfio_bar finds out, per
+ * BAR, which byte ranges are mapped (from the region's capability chain, the
+ * MSI-X capability and the host page size) and gives each register block a
+ * precomputed access path: a pointer into the mapping, or region read/write
+ * (pread/pwrite on the VFIO device fd). The choice is made once, at init.
+ *
+ * When DPDK's PCI bus cannot map a BAR (64 KiB pages, table not 64 KiB
+ * aligned), vfio_bar sets the device up itself through rte_vfio_setup_device()
+ * and maps the kernel's SPARSE_MMAP areas, so the driver still probes.
+ */
+
+#ifndef _VFIO_BAR_H_
+#define _VFIO_BAR_H_
+
+#include <stdint.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_io.h>
+#include <rte_byteorder.h>
+
+struct rte_pci_device;
+
+#define VBAR_MAX_BARS 6
+#define VBAR_MAX_RANGES 4
+
+enum vbar_mode {
+	VBAR_MODE_AUTO = 0,	/* mapping where possible, else region r/w */
+	VBAR_MODE_RW,		/* region read/write for every block (testing) */
+};
+
+struct vbar_range {
+	uint64_t off;
+	uint64_t len;
+};
+
+struct vbar_bar {
+	uint64_t size;		/* 0: BAR absent */
+	uint64_t region_off;	/* VFIO region offset for pread/pwrite */
+	uint8_t *base;		/* mapping base (only mapped ranges usable) */
+	unsigned int nmapped;
+	struct vbar_range mapped[VBAR_MAX_RANGES];
+};
+
+struct vbar_dev {
+	struct rte_pci_device *pci;
+	int fd;			/* VFIO device fd */
+	int self_mapped;	/* the bus could not map; we did */
+	long page_size;
+	int msix_bar;		/* -1: no MSI-X capability */
+	uint32_t msix_table;
+	uint32_t msix_table_size;
+	uint32_t msix_pba;
+	int msix_mappable;	/* kernel reported MSIX_MAPPABLE */
+	int sparse_reported;	/* kernel reported SPARSE_MMAP on the MSI-X BAR */
+	enum vbar_mode mode;
+	struct vbar_bar bar[VBAR_MAX_BARS];
+	char why[256];		/* why the MSI-X BAR has a hole, for the log */
+};
+
+/* A register block's access path, fixed at init. */
+struct vbar_block {
+	uint8_t *addr;		/* non-NULL: use the mapping */
+	int fd;			/* else pread/pwrite here ... */
+	uint64_t pos;		/* ... at this file offset (region + block) */
+	uint32_t size;
+	uint8_t bar;
+	uint32_t off;		/* block offset in the BAR */
+};
+
+/*
+ * Map the device's BARs (through DPDK's PCI bus, or by itself when the bus
+ * cannot) and learn what is mapped. Returns 0 or -errno with a message
+ * already logged. On failure nothing stays allocated or mapped.
+ */
+int vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci,
+	      enum vbar_mode mode);
+void vbar_close(struct vbar_dev *vb);
+
+/* Decide the access path of [off, off+size) in BAR bar. -EINVAL if the
+ * range is beyond the BAR. */
+int vbar_block_init(const struct vbar_dev *vb, unsigned int bar, uint32_t off,
+		    uint32_t size, struct vbar_block *blk);
+
+/* Is [off, off+len) of BAR bar wholly inside the mapping? */
+int vbar_is_mapped(const struct vbar_dev *vb, unsigned int bar, uint64_t off,
+		   uint64_t len);
+
+/* Does [off, off+len) of BAR bar touch the MSI-X table or PBA? */
+int vbar_touches_msix(const struct vbar_dev *vb, unsigned int bar,
+		      uint64_t off, uint64_t len);
+
+/* Region read/write slow paths (a syscall each). Errors read as all ones,
+ * as a PCIe read of a dead device does; the caller sees them in *err. */
+uint32_t vbar_rw_read32(const struct vbar_block *b, uint32_t off);
+uint64_t vbar_rw_read64(const struct vbar_block *b, uint32_t off);
+void vbar_rw_write32(const struct vbar_block *b, uint32_t off, uint32_t v);
+uint16_t vbar_rw_read16(const struct vbar_block *b, uint32_t off);
+uint8_t vbar_rw_read8(const struct vbar_block *b, uint32_t off);
+void vbar_rw_write16(const struct vbar_block *b, uint32_t off, uint16_t v);
+void vbar_rw_write8(const struct vbar_block *b, uint32_t off, uint8_t v);
+void vbar_rw_write64(const struct vbar_block *b, uint32_t off, uint64_t v);
+
+/* Accessors: device registers are little-endian. The branch is on a flag
+ * fixed at init, identical for every access to the block. */
+static __rte_always_inline uint32_t
+vbar_read32(const struct vbar_block *b, uint32_t off)
+{
+	if (likely(b->addr != NULL))
+		return rte_le_to_cpu_32(rte_read32(b->addr + off));
+	return vbar_rw_read32(b, off);
+}
+
+static __rte_always_inline uint64_t
+vbar_read64(const struct vbar_block *b, uint32_t off)
+{
+	if (likely(b->addr != NULL))
+		return rte_le_to_cpu_64(rte_read64(b->addr + off));
+	return vbar_rw_read64(b, off);
+}
+
+static __rte_always_inline void
+vbar_write32(const struct vbar_block *b, uint32_t off, uint32_t v)
+{
+	if (likely(b->addr != NULL))
+		rte_write32(rte_cpu_to_le_32(v), b->addr + off);
+	else
+		vbar_rw_write32(b, off, v);
+}
+
+static __rte_always_inline uint16_t
+vbar_read16(const struct vbar_block *b, uint32_t off)
+{
+	if (likely(b->addr != NULL))
+		return rte_le_to_cpu_16(rte_read16(b->addr + off));
+	return vbar_rw_read16(b, off);
+}
+
+static __rte_always_inline uint8_t
+vbar_read8(const struct vbar_block *b, uint32_t off)
+{
+	if (likely(b->addr != NULL))
+		return rte_read8(b->addr + off);
+	return vbar_rw_read8(b, off);
+}
+
+static __rte_always_inline void
+vbar_write16(const struct vbar_block *b, uint32_t off, uint16_t v)
+{
+	if (likely(b->addr != NULL))
+		rte_write16(rte_cpu_to_le_16(v), b->addr + off);
+	else
+		vbar_rw_write16(b, off, v);
+}
+
+static __rte_always_inline void
+vbar_write8(const struct vbar_block *b, uint32_t off, uint8_t v)
+{
+	if (likely(b->addr != NULL))
+		rte_write8(v, b->addr + off);
+	else
+		vbar_rw_write8(b, off, v);
+}
+
+static __rte_always_inline void
+vbar_write64(const struct vbar_block *b, uint32_t off, uint64_t v)
+{
+	if (likely(b->addr != NULL))
+		rte_write64(rte_cpu_to_le_64(v), b->addr + off);
+	else
+		vbar_rw_write64(b, off, v);
+}
+
+/* One line per BAR saying what is mapped and why, for the probe log. */
+void vbar_describe(const struct vbar_dev *vb, char *buf, size_t len);
+
+#endif /* _VFIO_BAR_H_ */
