@@ -247,10 +247,12 @@ dma_release(void *owner, uint8_t *host, uint64_t len)
 }
 
 static void
-conn_close(struct conn *c)
+conn_close(struct conn *c, const char *why)
 {
 	unsigned int i;
 
+	if (getenv("OPNIC_MODEL_TRACE") != NULL)
+		fprintf(stderr, "opnic-model: connection %d closed: %s\n", c->fd, why);
 	for (i = 0; i < M.ndev; i++) {
 		struct mdev *d = &M.dev[i];
 
@@ -323,6 +325,10 @@ handle(struct conn *c, struct opnic_msg *m, int fd)
 
 	m->status = 0;
 	m->len = 0;
+	if (getenv("OPNIC_MODEL_TRACE") != NULL)
+		fprintf(stderr, "opnic-model: conn %d msg %u dev %u a 0x%" PRIx64
+			" b 0x%" PRIx64 " fd %d\n", c->fd, m->type, m->dev, m->a,
+			m->b, fd);
 	if (m->type != OPNIC_MSG_DMA_MAP && m->type != OPNIC_MSG_DMA_UNMAP &&
 	    m->type != OPNIC_MSG_QUIT && d == NULL) {
 		reply_err(m, ENODEV, "no device %u (the model runs %u)", m->dev,
@@ -538,7 +544,7 @@ control_thread(void *arg)
 			c = &M.conns[idx[i]];
 			if (recv_msg(c->fd, &m, &fd) != 0) {
 				pthread_mutex_lock(&M.lock);
-				conn_close(c);
+				conn_close(c, "peer closed");
 				pthread_mutex_unlock(&M.lock);
 				continue;
 			}
@@ -547,7 +553,7 @@ control_thread(void *arg)
 			pthread_mutex_unlock(&M.lock);
 			if (send(c->fd, &m, sizeof(m), MSG_NOSIGNAL) < 0) {
 				pthread_mutex_lock(&M.lock);
-				conn_close(c);
+				conn_close(c, "send failed");
 				pthread_mutex_unlock(&M.lock);
 			}
 		}
@@ -736,7 +742,7 @@ main(int argc, char **argv)
 	pthread_join(th, NULL);
 	for (i = 0; i < MAX_CONNS; i++)
 		if (M.conns[i].fd >= 0)
-			conn_close(&M.conns[i]);
+			conn_close(&M.conns[i], "model exit");
 	snprintf(path, sizeof(path), "%s/ready", M.run);
 	unlink(path);
 	unlink(sa.sun_path);

@@ -91,6 +91,7 @@ struct fd_entry {
 
 static struct {
 	int active;
+	int trace;		/* OPNIC_EMU_TRACE=1: log every emulated call */
 	char run[200];		/* run dir; a UNIX socket path must fit */
 	int hole;		/* kernel without MSIX_MAPPABLE */
 	long page;
@@ -224,6 +225,7 @@ emu_init(void)
 	}
 	snprintf(E.run, sizeof(E.run), "%s", run);
 	E.hole = k != NULL && strcmp(k, "hole") == 0;
+	E.trace = getenv("OPNIC_EMU_TRACE") != NULL;
 	if (k != NULL && strcmp(k, "hole") != 0 && strcmp(k, "mappable") != 0) {
 		emu_log("OPNIC_KERNEL='%s': expected 'mappable' or 'hole'", k);
 		_exit(2);
@@ -470,6 +472,8 @@ close(int fd)
 	if (E.active && fd >= 0 && fd < FD_MAX) {
 		struct fd_entry *e = &E.fds[fd];
 
+		if (E.trace && e->kind >= FD_CONTAINER)
+			emu_log("close fd %d kind %u obj %d", fd, e->kind, e->obj);
 		if (e->kind == FD_CONTAINER) {
 			struct emu_container *c = &E.ct[e->obj];
 
@@ -1143,11 +1147,27 @@ ioctl(int fd, unsigned long req, ...)
 	if (e == NULL)
 		return real_ioctl(fd, req, arg);
 	/* Container and device ioctl numbers collide: dispatch by fd kind. */
-	switch (e->kind) {
-	case FD_CONTAINER: return container_ioctl(e->obj, req, arg);
-	case FD_GROUP: return group_ioctl(e->obj, req, arg);
-	case FD_DEVICE: return device_ioctl(e->obj, req, arg);
-	default: return real_ioctl(fd, req, arg);
+	{
+		int r;
+
+		switch (e->kind) {
+		case FD_CONTAINER:
+			r = container_ioctl(e->obj, req, arg);
+			break;
+		case FD_GROUP:
+			r = group_ioctl(e->obj, req, arg);
+			break;
+		case FD_DEVICE:
+			r = device_ioctl(e->obj, req, arg);
+			break;
+		default:
+			return real_ioctl(fd, req, arg);
+		}
+		if (E.trace)
+			emu_log("ioctl fd %d kind %u obj %d req 0x%lx -> %d%s%s", fd,
+				e->kind, e->obj, req, r, r < 0 ? " " : "",
+				r < 0 ? strerror(errno) : "");
+		return r;
 	}
 }
 
