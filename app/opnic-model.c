@@ -188,7 +188,7 @@ make_device(unsigned int i, const uint8_t mac[6])
 	h.version = OPNIC_SHM_VERSION;
 	h.dev_index = i;
 	h.iommu_group = OPNIC_GROUP_BASE + i;
-	snprintf(h.bdf, sizeof(h.bdf), "0000:0b:%02x.0", i);
+	snprintf(h.bdf, sizeof(h.bdf), "0000:0b:%02x.0", i & 0x1f);
 	snprintf(h.profile, sizeof(h.profile), "%s", M.prof.name);
 	h.bar_size[0] = M.prof.bar0_size;
 	h.bar_off[0] = OPNIC_SHM_BAR_OFF;
