@@ -37,6 +37,7 @@ struct opnic_model_q {
 	uint32_t buf_size;
 	uint32_t cons;		/* descriptors consumed, free running */
 	uint32_t prod;		/* last producer index seen */
+	uint32_t published;	/* cons as last written to the shadow */
 	uint32_t last_db;
 	uint32_t idle_polls;
 	uint32_t db_off;	/* doorbell register, BAR0 offset */

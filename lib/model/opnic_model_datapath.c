@@ -185,8 +185,17 @@ write_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q, uint16_t len,
 			 (uint16_t)(phase | (hash_valid ? OPNIC_CPL_RSS : 0)),
 			 __ATOMIC_RELEASE);
 	q->cons++;
-	if (q->shadow != NULL)
+}
+
+/* dev_cons is informational: publish it once per batch, not per frame, so
+ * the shadow line the driver polls does not bounce on every completion. */
+static void
+publish_cons(struct opnic_model_q *q)
+{
+	if (q->shadow != NULL && q->published != q->cons) {
 		__atomic_store_n(&q->shadow->dev_cons, q->cons, __ATOMIC_RELAXED);
+		q->published = q->cons;
+	}
 }
 
 static int
@@ -322,10 +331,12 @@ tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 		write_cpl(dev, q, len, OPNIC_CPL_ST_OK, 0, 0);
 		n++;
 	}
-	if (n != 0)
+	if (n != 0) {
 		q->idle_polls = 0;
-	else
+		publish_cons(q);
+	} else {
 		tx_maybe_idle(q);
+	}
 	return n;
 }
 
@@ -334,9 +345,12 @@ opnic_model_process(struct opnic_model_dev *dev)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < dev->prof.queues; i++)
+	for (i = 0; i < dev->prof.queues; i++) {
 		if (dev->txq[i].running)
 			n += tx_queue(dev, &dev->txq[i]);
+		if (dev->rxq[i].running)
+			publish_cons(&dev->rxq[i]);
+	}
 	return n;
 }
 

@@ -235,10 +235,12 @@ static void
 rx_refill(struct opnic_rxq *q, uint32_t count)
 {
 	struct rte_mbuf *mbs[OPNIC_REFILL_CHUNK];
-	uint32_t prod = q->prod, done = 0;
+	uint32_t prod = q->prod, done = 0, i;
 
+	for (i = 0; i < count && i < OPNIC_REFILL_CHUNK * 2; i += 4)
+		rte_prefetch0_write(&q->ring[(prod + i) & q->mask]);
 	while (done < count) {
-		uint32_t k = RTE_MIN(count - done, (uint32_t)OPNIC_REFILL_CHUNK), i;
+		uint32_t k = RTE_MIN(count - done, (uint32_t)OPNIC_REFILL_CHUNK);
 
 		if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, mbs, k) != 0)) {
 			q->st.alloc_fail++;
@@ -265,10 +267,14 @@ uint16_t
 opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct opnic_rxq *q = rxq;
-	uint32_t cons = q->cons, mask = q->mask, free;
+	uint32_t cons = q->cons, mask = q->mask, free, i;
 	uint64_t bytes = 0;
 	uint16_t nb = 0;
 
+	/* The device wrote these lines from another core: start all the
+	 * misses of the burst at once instead of one after another. */
+	for (i = 0; i < n; i += 4)
+		rte_prefetch0(&q->cpl[(cons + i) & mask]);
 	while (nb < n) {
 		uint32_t slot = cons & mask;
 		volatile struct opnic_cpl *c = &q->cpl[slot];
@@ -287,7 +293,6 @@ opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 		m = q->sw_ring[slot];
 		q->sw_ring[slot] = NULL;
 		cons++;
-		rte_prefetch0(&q->cpl[cons & mask]);
 		/* The device is untrusted: an index or length we did not
 		 * hand out is counted and the frame dropped, never followed. */
 		if (unlikely(idx != slot || len < RTE_ETHER_HDR_LEN ||
@@ -324,9 +329,11 @@ static __rte_always_inline void
 tx_clean(struct opnic_txq *q)
 {
 	struct rte_mbuf *done[OPNIC_TX_FREE_CHUNK];
-	uint32_t cons = q->cons, prod = q->prod, mask = q->mask;
+	uint32_t cons = q->cons, prod = q->prod, mask = q->mask, i;
 	unsigned int nfree = 0;
 
+	for (i = 0; i < prod - cons && i < OPNIC_TX_FREE_CHUNK; i += 4)
+		rte_prefetch0(&q->cpl[(cons + i) & mask]);
 	while (cons != prod) {
 		uint32_t slot = cons & mask;
 		volatile struct opnic_cpl *c = &q->cpl[slot];
@@ -365,6 +372,8 @@ opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	space = q->nb_desc - (prod - q->cons);
 	if (n > space)
 		n = (uint16_t)space;
+	for (i = 0; i < n; i += 4)
+		rte_prefetch0_write(&q->ring[(prod + i) & mask]);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t slot = prod & mask;
