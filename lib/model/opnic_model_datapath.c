@@ -138,6 +138,18 @@ tx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q)
 	return q->prod;
 }
 
+/* dev_cons is informational: it is published when a queue goes idle, not per
+ * frame or batch, so the shadow line the driver reads on every burst stays
+ * in the driver's cache while the device is busy. */
+static void
+publish_cons(struct opnic_model_q *q)
+{
+	if (q->shadow != NULL && q->published != q->cons) {
+		__atomic_store_n(&q->shadow->dev_cons, q->cons, __ATOMIC_RELAXED);
+		q->published = q->cons;
+	}
+}
+
 /* A TX queue with a shadow goes idle after OPNIC_IDLE_POLLS empty polls:
  * clear NO_NOTIFY, then look once more so a producer update that raced with
  * the flag is not lost (the driver rings when it sees the flag clear). */
@@ -146,6 +158,7 @@ tx_maybe_idle(struct opnic_model_q *q)
 {
 	if (q->shadow == NULL || q->idle || ++q->idle_polls < OPNIC_IDLE_POLLS)
 		return;
+	publish_cons(q);
 	__atomic_store_n(&q->shadow->dev_flags, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE) != q->cons) {
@@ -185,17 +198,6 @@ write_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q, uint16_t len,
 			 (uint16_t)(phase | (hash_valid ? OPNIC_CPL_RSS : 0)),
 			 __ATOMIC_RELEASE);
 	q->cons++;
-}
-
-/* dev_cons is informational: publish it once per batch, not per frame, so
- * the shadow line the driver polls does not bounce on every completion. */
-static void
-publish_cons(struct opnic_model_q *q)
-{
-	if (q->shadow != NULL && q->published != q->cons) {
-		__atomic_store_n(&q->shadow->dev_cons, q->cons, __ATOMIC_RELAXED);
-		q->published = q->cons;
-	}
 }
 
 static int
@@ -333,7 +335,6 @@ tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 	}
 	if (n != 0) {
 		q->idle_polls = 0;
-		publish_cons(q);
 	} else {
 		tx_maybe_idle(q);
 	}
@@ -345,12 +346,13 @@ opnic_model_process(struct opnic_model_dev *dev)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < dev->prof.queues; i++) {
+	for (i = 0; i < dev->prof.queues; i++)
 		if (dev->txq[i].running)
 			n += tx_queue(dev, &dev->txq[i]);
-		if (dev->rxq[i].running)
-			publish_cons(&dev->rxq[i]);
-	}
+	if (n == 0)
+		for (i = 0; i < dev->prof.queues; i++)
+			if (dev->rxq[i].running)
+				publish_cons(&dev->rxq[i]);
 	return n;
 }
 

@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# opnic-bench --quick runs and its output parses: every case has numbers, the
+# opnic cases passed their own packet checks, the targets table exists.
+set -u
+build=$1
+out=$(mktemp -d /dev/shm/opnic-bench.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+"$build/app/opnic-bench" --quick --out "$out" || { echo "FAIL: opnic-bench exit status"; exit 1; }
+fail=0
+lines=$(tail -n +2 "$out/results.csv" | wc -l)
+[ "$lines" -ge 4 ] || { echo "FAIL: only $lines cases in results.csv"; fail=1; }
+while IFS=, read -r name pmd prof kern page supp len mpps cyc sys db chk; do
+	awk -v m="$mpps" -v c="$cyc" 'BEGIN { exit !(m > 0 && c > 0) }' ||
+		{ echo "FAIL: $name: mpps '$mpps' cycles '$cyc'"; fail=1; }
+	[ "$pmd" != opnic ] || [ "$chk" = passed ] || { echo "FAIL: $name checks $chk"; fail=1; }
+done < <(tail -n +2 "$out/results.csv")
+for want in "## Targets" "fallback Mpps >= 0.95" "model >= 1.5 x one PMD core" "- DPDK: Debian libdpdk-dev 22.11"; do
+	grep -qF -- "$want" "$out/results.md" || { echo "FAIL: results.md lacks '$want'"; fail=1; }
+done
+exit $fail
