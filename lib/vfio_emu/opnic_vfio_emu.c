@@ -78,6 +78,7 @@ struct emu_dev {
 	ino_t ino;
 	ino_t group_ino;
 	int group_open;		/* a group fd is open (vfio allows one) */
+	int group_inherited;	/* group fd received from a DPDK primary */
 	int container;		/* index, -1 when the group has none */
 	uint8_t *cfg;		/* shared config space */
 	uint32_t vbar[6];	/* virtualized BAR registers */
@@ -289,6 +290,8 @@ fd_set_kind(int fd, uint8_t kind, int obj)
 	}
 }
 
+static int container_alloc(void);
+
 /* What an fd is; fds we did not open (inherited, received) are identified
  * by the inode of the file behind them. */
 static struct fd_entry *
@@ -315,6 +318,23 @@ fd_lookup(int fd)
 			fd_set_kind(fd, FD_DEVICE, (int)i);
 			return e;
 		}
+		/* A DPDK secondary process gets the primary's group fd over
+		 * the multi-process channel: the group is already in a
+		 * container with its IOMMU set up by the primary. */
+		if (st.st_ino == E.dev[i].group_ino) {
+			E.dev[i].group_inherited = 1;
+			fd_set_kind(fd, FD_GROUP, (int)i);
+			return e;
+		}
+	}
+	if (st.st_ino == E.container_ino) {
+		int c = container_alloc();
+
+		if (c < 0)
+			return NULL;
+		E.ct[c].iommu_set = 1;	/* the primary's container */
+		fd_set_kind(fd, FD_CONTAINER, c);
+		return e;
 	}
 	return NULL;
 }
@@ -484,6 +504,7 @@ close(int fd)
 			struct emu_dev *d = &E.dev[e->obj];
 
 			d->group_open = 0;
+			d->group_inherited = 0;
 			container_drop_group(d->container);
 			d->container = -1;
 		}
@@ -831,7 +852,8 @@ group_ioctl(int g, unsigned long req, void *arg)
 			return -1;
 		}
 		st->flags = VFIO_GROUP_FLAGS_VIABLE |
-			    (d->container >= 0 ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
+			    (d->container >= 0 || d->group_inherited ?
+			     VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
 		return 0;
 	}
 	case VFIO_GROUP_SET_CONTAINER: {
@@ -874,7 +896,8 @@ group_ioctl(int g, unsigned long req, void *arg)
 		const char *name = arg;
 		int fd;
 
-		if (d->container < 0 || !E.ct[d->container].iommu_set) {
+		if (!d->group_inherited &&
+		    (d->container < 0 || !E.ct[d->container].iommu_set)) {
 			errno = EINVAL;
 			return -1;
 		}

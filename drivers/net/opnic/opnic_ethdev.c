@@ -28,6 +28,8 @@
 
 RTE_LOG_REGISTER_SUFFIX(opnic_logtype_driver, driver, NOTICE);
 
+struct opnic_hw opnic_hw_local[RTE_MAX_ETHPORTS];
+
 /* Devargs (doc/guides/nics/opnic.md "Runtime configuration"). */
 #define OPNIC_DEVARG_REGS "regs"		/* auto | rw */
 #define OPNIC_DEVARG_DB_SUPPRESS "db_suppress"	/* 0 | 1 */
@@ -140,8 +142,8 @@ opnic_dev_link_update(struct rte_eth_dev *dev, int wait)
 	link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
 	link.link_autoneg = RTE_ETH_LINK_FIXED;
 	if (!opnic_hw_removed(ad)) {
-		st = vbar_read32(&ad->blk[OPNIC_BLK_LINK], OPNIC_LINK_STATUS);
-		speed = vbar_read32(&ad->blk[OPNIC_BLK_LINK], OPNIC_LINK_SPEED);
+		st = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_LINK], OPNIC_LINK_STATUS);
+		speed = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_LINK], OPNIC_LINK_SPEED);
 		if (st != 0xffffffff && (st & OPNIC_LINK_UP) && ad->started) {
 			link.link_status = RTE_ETH_LINK_UP;
 			link.link_speed = speed;
@@ -170,10 +172,10 @@ opnic_intr_handler(void *arg)
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 		return;
 	}
-	cause = vbar_read32(&ad->blk[OPNIC_BLK_LINK], OPNIC_LINK_CAUSE);
+	cause = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_LINK], OPNIC_LINK_CAUSE);
 	if (cause == 0)
 		return;
-	vbar_write32(&ad->blk[OPNIC_BLK_LINK], OPNIC_LINK_CAUSE_CLR, cause);
+	vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_LINK], OPNIC_LINK_CAUSE_CLR, cause);
 	if (cause & OPNIC_CAUSE_LSC) {
 		opnic_dev_link_update(dev, 0);
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
@@ -202,7 +204,7 @@ own_intr_set(struct opnic_adapter *ad, int enable)
 		is->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
 		is->count = 0;
 	}
-	return ioctl(ad->vb.fd, VFIO_DEVICE_SET_IRQS, is);
+	return ioctl(opnic_hw(ad)->vb.fd, VFIO_DEVICE_SET_IRQS, is);
 }
 
 static struct rte_intr_handle *
@@ -220,7 +222,7 @@ opnic_intr_setup(struct rte_eth_dev *dev)
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 	struct rte_pci_device *pci = RTE_ETH_DEV_TO_PCI(dev);
 
-	if (ad->vb.self_mapped) {
+	if (opnic_hw(ad)->vb.self_mapped) {
 		int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
 		ad->own_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
@@ -277,8 +279,8 @@ opnic_intr_enable(struct rte_eth_dev *dev, int on)
 	else
 		ret = on ? rte_intr_enable(intr_handle(dev)) :
 			   rte_intr_disable(intr_handle(dev));
-	if (!ad->removed)
-		vbar_write32(&ad->blk[OPNIC_BLK_LINK], OPNIC_LINK_INTR_EN,
+	if (!opnic_hw(ad)->removed)
+		vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_LINK], OPNIC_LINK_INTR_EN,
 			     on && ret == 0 ? 1 : 0);
 	return ret;
 }
@@ -352,7 +354,7 @@ opnic_dev_start(struct rte_eth_dev *dev)
 	ret = opnic_check_mtu_fits(dev, dev->data->mtu);
 	if (ret != 0)
 		return ret;
-	vbar_write32(&ad->blk[OPNIC_BLK_MAC], OPNIC_MAC_MTU, dev->data->mtu);
+	vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_MTU, dev->data->mtu);
 	opnic_hw_write_mac(ad, &dev->data->mac_addrs[0]);
 	opnic_hw_rss_write(ad, (conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) &&
 			       dev->data->nb_rx_queues > 1 && ad->rss_hf != 0);
@@ -423,8 +425,10 @@ opnic_dev_close(struct rte_eth_dev *dev)
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 	unsigned int i;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		vbar_close(&opnic_hw(ad)->vb);
 		return 0;
+	}
 	if (ad->started)
 		opnic_dev_stop(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -432,9 +436,9 @@ opnic_dev_close(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		opnic_dev_tx_queue_release(dev, (uint16_t)i);
 	opnic_intr_teardown(dev);
-	if (!ad->removed)
+	if (!opnic_hw(ad)->removed)
 		opnic_hw_reset(ad);
-	vbar_close(&ad->vb);
+	vbar_close(&opnic_hw(ad)->vb);
 	return 0;
 }
 
@@ -635,13 +639,13 @@ opnic_set_rxmode(struct rte_eth_dev *dev)
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 	uint32_t mode = 0;
 
-	if (ad->removed)
+	if (opnic_hw(ad)->removed)
 		return -EIO;
 	if (dev->data->promiscuous)
 		mode |= OPNIC_RXMODE_PROMISC;
 	if (dev->data->all_multicast)
 		mode |= OPNIC_RXMODE_ALLMULTI;
-	vbar_write32(&ad->blk[OPNIC_BLK_MAC], OPNIC_MAC_RXMODE, mode);
+	vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_RXMODE, mode);
 	return 0;
 }
 
@@ -681,8 +685,8 @@ opnic_dev_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 	if (ret != 0)
 		return ret;
-	if (!ad->removed)
-		vbar_write32(&ad->blk[OPNIC_BLK_MAC], OPNIC_MAC_MTU, mtu);
+	if (!opnic_hw(ad)->removed)
+		vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_MTU, mtu);
 	return 0;
 }
 
@@ -691,7 +695,7 @@ opnic_dev_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 
-	if (ad->removed)
+	if (opnic_hw(ad)->removed)
 		return -EIO;
 	opnic_hw_write_mac(ad, mac);
 	return 0;
@@ -811,7 +815,7 @@ static int
 opnic_dev_get_reg(struct rte_eth_dev *dev, struct rte_dev_reg_info *info)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
-	uint32_t words = (uint32_t)(ad->vb.bar[0].size / 4), i, t;
+	uint32_t words = (uint32_t)(opnic_hw(ad)->vb.bar[0].size / 4), i, t;
 	uint32_t *out = info->data;
 
 	if (out == NULL) {
@@ -823,10 +827,10 @@ opnic_dev_get_reg(struct rte_eth_dev *dev, struct rte_dev_reg_info *info)
 		return -ENOTSUP;
 	memset(out, 0, (size_t)words * 4);
 	for (t = 0; t < OPNIC_BLK_NTYPES; t++) {
-		if (!ad->have_blk[t] || ad->removed)
+		if (!opnic_hw(ad)->have_blk[t] || opnic_hw(ad)->removed)
 			continue;
-		for (i = 0; i < ad->blk[t].size; i += 4)
-			out[(ad->blk[t].off + i) / 4] = vbar_read32(&ad->blk[t], i);
+		for (i = 0; i < opnic_hw(ad)->blk[t].size; i += 4)
+			out[(opnic_hw(ad)->blk[t].off + i) / 4] = vbar_read32(&opnic_hw(ad)->blk[t], i);
 	}
 	info->length = words;
 	info->width = 4;
@@ -864,6 +868,46 @@ static const struct eth_dev_ops opnic_eth_dev_ops = {
 	.get_reg		= opnic_dev_get_reg,
 };
 
+/*
+ * A secondary process attaches to a port the primary started: it maps the
+ * BARs for itself (its own VFIO fd) to read device counters, and shares the
+ * queues' software counters through dev_private. Stats and xstats work; the
+ * datapath and control operations stay with the primary (the queues' doorbell
+ * paths belong to the primary's mappings and fd).
+ */
+static uint16_t
+opnic_burst_unsupported(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)q;
+	(void)pkts;
+	(void)n;
+	return 0;
+}
+
+static int
+opnic_dev_init_secondary(struct rte_eth_dev *dev)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	struct rte_pci_device *pci = RTE_ETH_DEV_TO_PCI(dev);
+	int ret;
+
+	dev->rx_pkt_burst = opnic_burst_unsupported;
+	dev->tx_pkt_burst = opnic_burst_unsupported;
+	memset(opnic_hw(ad), 0, sizeof(struct opnic_hw));
+	ret = vbar_open(&opnic_hw(ad)->vb, pci, ad->args.regs_rw ? VBAR_MODE_RW :
+			VBAR_MODE_AUTO);
+	if (ret != 0)
+		return ret;
+	ret = opnic_hw_discover(ad, dev->data->name);
+	if (ret != 0) {
+		vbar_close(&opnic_hw(ad)->vb);
+		return ret;
+	}
+	PMD_DRV_LOG(NOTICE, "%s: secondary process attached (stats and xstats; "
+		    "the datapath stays in the primary)", dev->data->name);
+	return 0;
+}
+
 static int
 opnic_dev_init(struct rte_eth_dev *dev)
 {
@@ -875,14 +919,14 @@ opnic_dev_init(struct rte_eth_dev *dev)
 	dev->dev_ops = &opnic_eth_dev_ops;
 	dev->rx_pkt_burst = opnic_recv_pkts;
 	dev->tx_pkt_burst = opnic_xmit_pkts;
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		PMD_DRV_LOG(ERR, "%s: secondary processes are not supported", name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return opnic_dev_init_secondary(dev);
+	ad->port_id = dev->data->port_id;
+	memset(opnic_hw(ad), 0, sizeof(struct opnic_hw));
 	ret = opnic_parse_devargs(pci->device.devargs, &ad->args);
 	if (ret != 0)
 		return ret;
-	ret = vbar_open(&ad->vb, pci, ad->args.regs_rw ? VBAR_MODE_RW :
+	ret = vbar_open(&opnic_hw(ad)->vb, pci, ad->args.regs_rw ? VBAR_MODE_RW :
 			VBAR_MODE_AUTO);
 	if (ret != 0)
 		return ret;
@@ -908,14 +952,14 @@ opnic_dev_init(struct rte_eth_dev *dev)
 		    ad->dev_version & 0xffff, ad->fw_version >> 24,
 		    (ad->fw_version >> 16) & 0xff, ad->fw_version & 0xffff,
 		    ad->num_queues,
-		    ad->blk[OPNIC_BLK_TXDB].addr ? "mapped (MMIO store)" :
+		    opnic_hw(ad)->blk[OPNIC_BLK_TXDB].addr ? "mapped (MMIO store)" :
 		    "region write (pwrite syscall)",
 		    ad->args.db_suppress ? "on" : "off");
 	return 0;
 fail:
 	rte_free(dev->data->mac_addrs);
 	dev->data->mac_addrs = NULL;
-	vbar_close(&ad->vb);
+	vbar_close(&opnic_hw(ad)->vb);
 	return ret;
 }
 

@@ -21,10 +21,22 @@ struct opnic_devargs {
 	int link_poll;		/* lsc=poll: never take the link interrupt */
 };
 
-struct opnic_adapter {
+/*
+ * Per-process device access (the virtio_hw_internal pattern): BAR mappings
+ * and the VFIO fd differ between primary and secondary processes, so they
+ * live in process-local memory indexed by port, not in dev_private.
+ */
+struct opnic_hw {
 	struct vbar_dev vb;
 	struct vbar_block blk[OPNIC_BLK_NTYPES];
 	uint8_t have_blk[OPNIC_BLK_NTYPES];
+	int removed;
+};
+
+extern struct opnic_hw opnic_hw_local[RTE_MAX_ETHPORTS];
+
+struct opnic_adapter {
+	uint16_t port_id;
 	uint32_t num_queues;
 	uint32_t max_frame;
 	uint32_t fw_version;
@@ -39,9 +51,14 @@ struct opnic_adapter {
 	struct rte_intr_handle *own_intr;	/* self-mapped devices */
 	uint64_t lsc_interrupts;
 	uint64_t dev_base[OPNIC_ST_NPORT];	/* stats_reset snapshot */
-	int removed;
 	int started;
 };
+
+static inline struct opnic_hw *
+opnic_hw(const struct opnic_adapter *ad)
+{
+	return &opnic_hw_local[ad->port_id];
+}
 
 struct opnic_qstats {
 	uint64_t packets;

@@ -47,14 +47,14 @@ blk_min_size(unsigned int type, uint32_t queues)
 int
 opnic_hw_removed(struct opnic_adapter *ad)
 {
-	if (!ad->removed &&
-	    vbar_read32(&ad->blk[OPNIC_BLK_ID], OPNIC_ID_MAGIC) !=
+	if (!opnic_hw(ad)->removed &&
+	    vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_MAGIC) !=
 	    OPNIC_ID_MAGIC_VALUE) {
-		ad->removed = 1;
+		opnic_hw(ad)->removed = 1;
 		PMD_DRV_LOG(ERR, "device does not answer (ID magic reads wrong): "
 			    "treating it as removed, port down, no further access");
 	}
-	return ad->removed;
+	return opnic_hw(ad)->removed;
 }
 
 /* Spec 2: read the directory, check every block against what this driver
@@ -64,7 +64,7 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 {
 	struct vbar_block dir;
 	uint32_t magic, ver, count, i, t;
-	uint32_t bar0 = (uint32_t)ad->vb.bar[0].size;
+	uint32_t bar0 = (uint32_t)opnic_hw(ad)->vb.bar[0].size;
 	char desc[512];
 
 	if (bar0 < 0x100) {
@@ -72,7 +72,7 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 			    "alone needs 0x100", name, bar0);
 		return -EINVAL;
 	}
-	if (vbar_block_init(&ad->vb, 0, 0, 0x100, &dir) != 0)
+	if (vbar_block_init(&opnic_hw(ad)->vb, 0, 0, 0x100, &dir) != 0)
 		return -EINVAL;
 	magic = vbar_read32(&dir, OPNIC_DIR_REG_MAGIC);
 	ver = vbar_read32(&dir, OPNIC_DIR_REG_VERSION);
@@ -93,8 +93,8 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 			    name, count, OPNIC_DIR_MAX_ENTRIES);
 		return -EINVAL;
 	}
-	ad->blk[OPNIC_BLK_DIR] = dir;
-	ad->have_blk[OPNIC_BLK_DIR] = 1;
+	opnic_hw(ad)->blk[OPNIC_BLK_DIR] = dir;
+	opnic_hw(ad)->have_blk[OPNIC_BLK_DIR] = 1;
 	for (i = 0; i < count; i++) {
 		uint32_t e = OPNIC_DIR_ENTRY_BASE + i * OPNIC_DIR_ENTRY_SIZE;
 		uint32_t tv = vbar_read32(&dir, e);
@@ -117,7 +117,7 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 				    blk_names[type], off, bver, OPNIC_BLK_VERSION);
 			return -ENOTSUP;
 		}
-		if (ad->have_blk[type]) {
+		if (opnic_hw(ad)->have_blk[type]) {
 			PMD_DRV_LOG(ERR, "%s: register block '%s' listed twice",
 				    name, blk_names[type]);
 			return -EINVAL;
@@ -128,67 +128,67 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 				    blk_names[type], off, size, bar0);
 			return -EINVAL;
 		}
-		if (vbar_touches_msix(&ad->vb, 0, off, size)) {
+		if (vbar_touches_msix(&opnic_hw(ad)->vb, 0, off, size)) {
 			PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
 				    "overlaps the MSI-X table or PBA", name,
 				    blk_names[type], off, size);
 			return -EINVAL;
 		}
-		if (vbar_block_init(&ad->vb, 0, off, size, &ad->blk[type]) != 0)
+		if (vbar_block_init(&opnic_hw(ad)->vb, 0, off, size, &opnic_hw(ad)->blk[type]) != 0)
 			return -EINVAL;
-		ad->have_blk[type] = 1;
+		opnic_hw(ad)->have_blk[type] = 1;
 	}
 	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
 		if (t == OPNIC_BLK_MSIX_TABLE || t == OPNIC_BLK_MSIX_PBA ||
 		    t == OPNIC_BLK_MBOX)
 			continue;
-		if (!ad->have_blk[t]) {
+		if (!opnic_hw(ad)->have_blk[t]) {
 			PMD_DRV_LOG(ERR, "%s: the directory has no '%s' block",
 				    name, blk_names[t]);
 			return -ENODEV;
 		}
 	}
-	if (vbar_read32(&ad->blk[OPNIC_BLK_ID], OPNIC_ID_MAGIC) !=
+	if (vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_MAGIC) !=
 	    OPNIC_ID_MAGIC_VALUE) {
 		PMD_DRV_LOG(ERR, "%s: ID block magic mismatch", name);
 		return -ENODEV;
 	}
-	ad->num_queues = vbar_read32(&ad->blk[OPNIC_BLK_ID], OPNIC_ID_NUM_QUEUES);
+	ad->num_queues = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_NUM_QUEUES);
 	if (ad->num_queues == 0 || ad->num_queues > OPNIC_QCFG_MAX_QUEUES) {
 		PMD_DRV_LOG(ERR, "%s: device reports %u queues (1..%u)", name,
 			    ad->num_queues, OPNIC_QCFG_MAX_QUEUES);
 		return -EINVAL;
 	}
 	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
-		if (!ad->have_blk[t] || ad->blk[t].size >= blk_min_size(t, ad->num_queues))
+		if (!opnic_hw(ad)->have_blk[t] || opnic_hw(ad)->blk[t].size >= blk_min_size(t, ad->num_queues))
 			continue;
 		PMD_DRV_LOG(ERR, "%s: block '%s' is 0x%x bytes, %u queues need 0x%x",
-			    name, blk_names[t], ad->blk[t].size, ad->num_queues,
+			    name, blk_names[t], opnic_hw(ad)->blk[t].size, ad->num_queues,
 			    blk_min_size(t, ad->num_queues));
 		return -EINVAL;
 	}
-	ad->max_frame = vbar_read32(&ad->blk[OPNIC_BLK_ID], OPNIC_ID_MAX_FRAME);
+	ad->max_frame = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_MAX_FRAME);
 	if (ad->max_frame < RTE_ETHER_MIN_LEN || ad->max_frame > OPNIC_MAX_BUF)
 		ad->max_frame = RTE_ETHER_MAX_LEN;
-	ad->fw_version = vbar_read32(&ad->blk[OPNIC_BLK_ID], OPNIC_ID_FW_VERSION);
-	ad->dev_version = vbar_read32(&ad->blk[OPNIC_BLK_ID], OPNIC_ID_DEV_VERSION);
-	ad->caps = vbar_read32(&ad->blk[OPNIC_BLK_ID], OPNIC_ID_CAPS);
+	ad->fw_version = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_FW_VERSION);
+	ad->dev_version = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_DEV_VERSION);
+	ad->caps = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_CAPS);
 
 	/* Say once which blocks are mapped and which fall back, and why. */
-	vbar_describe(&ad->vb, desc, sizeof(desc));
+	vbar_describe(&opnic_hw(ad)->vb, desc, sizeof(desc));
 	PMD_DRV_LOG(NOTICE, "%s: %s", name, desc);
-	PMD_DRV_LOG(NOTICE, "%s: %s", name, ad->vb.why);
+	PMD_DRV_LOG(NOTICE, "%s: %s", name, opnic_hw(ad)->vb.why);
 	{
 		char line[768];
 		size_t n = 0;
 
 		for (t = 0; t < OPNIC_BLK_NTYPES && n < sizeof(line); t++) {
-			if (!ad->have_blk[t])
+			if (!opnic_hw(ad)->have_blk[t])
 				continue;
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
 					      "%s %s@0x%x:%s", n ? "," : "",
-					      blk_names[t], ad->blk[t].off,
-					      ad->blk[t].addr ? "mapped" :
+					      blk_names[t], opnic_hw(ad)->blk[t].off,
+					      opnic_hw(ad)->blk[t].addr ? "mapped" :
 					      "region-rw");
 		}
 		PMD_DRV_LOG(NOTICE, "%s: register blocks:%s%s", name, line,
@@ -241,7 +241,7 @@ wait_any(const struct vbar_block *b, uint32_t off, uint32_t mask,
 int
 opnic_hw_reset(struct opnic_adapter *ad)
 {
-	const struct vbar_block *id = &ad->blk[OPNIC_BLK_ID];
+	const struct vbar_block *id = &opnic_hw(ad)->blk[OPNIC_BLK_ID];
 	uint32_t v;
 
 	vbar_write32(id, OPNIC_ID_RESET, 1);
@@ -281,7 +281,7 @@ opnic_hw_queue_start(struct opnic_adapter *ad, int is_rx, unsigned int q,
 		     uint64_t ring, uint64_t cpl, uint64_t shadow, uint32_t log2,
 		     uint32_t buf_size)
 {
-	const struct vbar_block *b = &ad->blk[OPNIC_BLK_QCFG];
+	const struct vbar_block *b = &opnic_hw(ad)->blk[OPNIC_BLK_QCFG];
 	uint32_t base = qbase(is_rx, q), v;
 
 	vbar_write32(b, base + OPNIC_Q_RING_LO, (uint32_t)ring);
@@ -299,7 +299,7 @@ opnic_hw_queue_start(struct opnic_adapter *ad, int is_rx, unsigned int q,
 	if (v & OPNIC_Q_STATUS_RUNNING)
 		return 0;
 	if (v == 0xffffffff) {
-		ad->removed = 1;
+		opnic_hw(ad)->removed = 1;
 		return -EIO;
 	}
 	if (v & OPNIC_Q_STATUS_ERROR) {
@@ -319,10 +319,10 @@ opnic_hw_queue_start(struct opnic_adapter *ad, int is_rx, unsigned int q,
 int
 opnic_hw_queue_stop(struct opnic_adapter *ad, int is_rx, unsigned int q)
 {
-	const struct vbar_block *b = &ad->blk[OPNIC_BLK_QCFG];
+	const struct vbar_block *b = &opnic_hw(ad)->blk[OPNIC_BLK_QCFG];
 	uint32_t base = qbase(is_rx, q), v;
 
-	if (ad->removed)
+	if (opnic_hw(ad)->removed)
 		return 0;
 	vbar_write32(b, base + OPNIC_Q_CTRL, 0);
 	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, &v) != 0) {
@@ -336,8 +336,8 @@ opnic_hw_queue_stop(struct opnic_adapter *ad, int is_rx, unsigned int q)
 void
 opnic_hw_read_mac(struct opnic_adapter *ad, struct rte_ether_addr *mac)
 {
-	uint32_t lo = vbar_read32(&ad->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO);
-	uint32_t hi = vbar_read32(&ad->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI);
+	uint32_t lo = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO);
+	uint32_t hi = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI);
 
 	mac->addr_bytes[0] = (uint8_t)lo;
 	mac->addr_bytes[1] = (uint8_t)(lo >> 8);
@@ -352,17 +352,17 @@ opnic_hw_write_mac(struct opnic_adapter *ad, const struct rte_ether_addr *mac)
 {
 	const uint8_t *a = mac->addr_bytes;
 
-	vbar_write32(&ad->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO,
+	vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO,
 		     (uint32_t)a[0] | (uint32_t)a[1] << 8 | (uint32_t)a[2] << 16 |
 		     (uint32_t)a[3] << 24);
-	vbar_write32(&ad->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI,
+	vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI,
 		     (uint32_t)a[4] | (uint32_t)a[5] << 8);
 }
 
 void
 opnic_hw_rss_write(struct opnic_adapter *ad, int enable)
 {
-	const struct vbar_block *b = &ad->blk[OPNIC_BLK_RSS];
+	const struct vbar_block *b = &opnic_hw(ad)->blk[OPNIC_BLK_RSS];
 	unsigned int i;
 
 	for (i = 0; i < OPNIC_RSS_KEY_LEN; i += 4) {
@@ -383,7 +383,7 @@ opnic_hw_rss_write(struct opnic_adapter *ad, int enable)
 uint64_t
 opnic_hw_stat(struct opnic_adapter *ad, uint32_t off)
 {
-	if (ad->removed)
+	if (opnic_hw(ad)->removed)
 		return 0;
-	return vbar_read64(&ad->blk[OPNIC_BLK_STATS], off);
+	return vbar_read64(&opnic_hw(ad)->blk[OPNIC_BLK_STATS], off);
 }

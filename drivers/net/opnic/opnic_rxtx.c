@@ -47,7 +47,7 @@ static void
 set_doorbell(struct opnic_adapter *ad, unsigned int type, unsigned int q,
 	     uint8_t **addr, int *fd, off_t *pos)
 {
-	const struct vbar_block *b = &ad->blk[type];
+	const struct vbar_block *b = &opnic_hw(ad)->blk[type];
 
 	*addr = b->addr != NULL ? b->addr + q * OPNIC_DB_STRIDE : NULL;
 	*fd = b->fd;
