@@ -8,7 +8,7 @@ set -u
 build=$1 case=$2
 tmp=$(mktemp -d /dev/shm/opnic-bad.XXXXXX)
 trap 'rm -rf "$tmp"; pkill -f "opnic-model --run-dir $tmp" 2>/dev/null' EXIT
-pmd="$build/drivers/net/opnic/librte_net_opnic.so"
+pmd=$("$build/app/opnic-plugin-path") || exit 1
 
 expect() {	# expect STATUS-OP PATTERN -- command...
 	local want=$1 pat=$2

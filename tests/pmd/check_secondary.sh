@@ -6,7 +6,7 @@
 # the device counters, which it reads through its own BAR mappings.
 set -u
 build=$1 profile=$2 kernel=$3 page=$4
-pmd="$build/drivers/net/opnic/librte_net_opnic.so"
+pmd=$("$build/app/opnic-plugin-path") || exit 1
 run=$(mktemp -d /dev/shm/opnic-sec.XXXXXX)
 rmdir "$run"
 prefix="opnic-sec-$$"
