@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -101,6 +102,11 @@ main(int argc, char **argv)
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/model.sock", run);
 	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (s >= 0) {
+		struct timeval tv = { 5, 0 };	/* a hung model is an error */
+
+		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		fprintf(stderr, "opnic-ctl: cannot reach the model at %s: %s\n",
 			sa.sun_path, strerror(errno));
