@@ -293,8 +293,11 @@ static void
 status_text(struct mdev *d, struct opnic_msg *m)
 {
 	const struct opnic_model_dev *md = &d->m;
+	unsigned int q, running = 0;
 	int n;
 
+	for (q = 0; q < M.prof.queues; q++)
+		running += md->txq[q].running + md->rxq[q].running;
 	n = snprintf(m->text, sizeof(m->text),
 		     "dev %u profile %s link %s owner %s\n"
 		     "rx_pkts %" PRIu64 " tx_pkts %" PRIu64 " rx_no_desc %" PRIu64
@@ -302,7 +305,7 @@ status_text(struct mdev *d, struct opnic_msg *m)
 		     " desc_errors %" PRIu64 "\n"
 		     "irqs_sent %" PRIu64 " resets %" PRIu64
 		     " ro_writes_restored %" PRIu64 " txq0_doorbells %" PRIu64
-		     " rxq0_doorbells %" PRIu64 "\n",
+		     " rxq0_doorbells %" PRIu64 "\nqueues_running %u\n",
 		     (unsigned int)(d - M.dev), M.prof.name,
 		     md->link_up ? "up" : "down", d->owner ? "attached" : "none",
 		     md->st[OPNIC_ST_RX_PKTS / 8], md->st[OPNIC_ST_TX_PKTS / 8],
@@ -311,7 +314,7 @@ status_text(struct mdev *d, struct opnic_msg *m)
 		     md->st[OPNIC_ST_DMA_ERRORS / 8],
 		     md->st[OPNIC_ST_DESC_ERRORS / 8], md->irqs_sent, md->resets,
 		     md->ro_writes_restored, md->txq[0].doorbells_seen,
-		     md->rxq[0].doorbells_seen);
+		     md->rxq[0].doorbells_seen, running);
 	m->len = n < 0 ? 0 : (uint32_t)n;
 }
 
