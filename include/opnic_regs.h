@@ -192,6 +192,26 @@ struct opnic_shadow {
 
 #define OPNIC_SHADOW_NO_NOTIFY	(1u << 0)
 
+/* The smallest size a block of this type may have on a device with 'queues'
+ * queues (spec 2): used by the profile checker and by the driver. */
+static inline uint32_t
+opnic_block_min_size(unsigned int type, uint32_t queues)
+{
+	switch (type) {
+	case OPNIC_BLK_ID: return OPNIC_ID_MAX_FRAME + 4;
+	case OPNIC_BLK_MAC: return OPNIC_MAC_RXMODE + 4;
+	case OPNIC_BLK_LINK: return OPNIC_LINK_CAUSE_CLR + 4;
+	case OPNIC_BLK_QCFG: return OPNIC_QCFG_RX_BASE + queues * OPNIC_QCFG_STRIDE;
+	case OPNIC_BLK_TXDB:
+	case OPNIC_BLK_RXDB: return queues * OPNIC_DB_STRIDE;
+	case OPNIC_BLK_RSS: return OPNIC_RSS_RETA + OPNIC_RSS_RETA_SIZE;
+	case OPNIC_BLK_STATS:
+		return OPNIC_ST_QUEUE_BASE + queues * OPNIC_ST_QUEUE_STRIDE;
+	case OPNIC_BLK_MBOX: return OPNIC_MBOX_WORDS * 4;
+	default: return 0;
+	}
+}
+
 _Static_assert(sizeof(struct opnic_tx_desc) == 16, "tx desc is 16 bytes");
 _Static_assert(sizeof(struct opnic_rx_desc) == 16, "rx desc is 16 bytes");
 _Static_assert(sizeof(struct opnic_cpl) == 16, "completion is 16 bytes");

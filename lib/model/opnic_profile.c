@@ -32,25 +32,6 @@ static const char * const block_names[OPNIC_BLK_NTYPES] = {
 	[OPNIC_BLK_MBOX] = "mbox",
 };
 
-/* Smallest size each block needs for OPNIC_QCFG_MAX_QUEUES or its contents. */
-static uint32_t
-block_min_size(unsigned int type, uint32_t queues)
-{
-	switch (type) {
-	case OPNIC_BLK_ID: return 0x28;
-	case OPNIC_BLK_MAC: return 0x10;
-	case OPNIC_BLK_LINK: return 0x14;
-	case OPNIC_BLK_QCFG: return OPNIC_QCFG_RX_BASE + queues * OPNIC_QCFG_STRIDE;
-	case OPNIC_BLK_TXDB:
-	case OPNIC_BLK_RXDB: return queues * OPNIC_DB_STRIDE;
-	case OPNIC_BLK_RSS: return OPNIC_RSS_RETA + OPNIC_RSS_RETA_SIZE;
-	case OPNIC_BLK_STATS:
-		return OPNIC_ST_QUEUE_BASE + queues * OPNIC_ST_QUEUE_STRIDE;
-	case OPNIC_BLK_MBOX: return OPNIC_MBOX_WORDS * 4;
-	default: return 0;
-	}
-}
-
 const char *
 opnic_block_name(unsigned int type)
 {
@@ -186,11 +167,11 @@ profile_validate(struct opnic_profile *p, const char *fname, char *err,
 				    "%s: block %s at 0x%x size 0x%x lies beyond BAR0 (0x%x bytes)",
 				    fname, opnic_block_name(b->type), b->offset,
 				    b->size, p->bar0_size);
-		if (b->size < block_min_size(b->type, p->queues))
+		if (b->size < opnic_block_min_size(b->type, p->queues))
 			return fail(err, errlen,
 				    "%s: block %s size 0x%x is smaller than the 0x%x it needs",
 				    fname, opnic_block_name(b->type), b->size,
-				    block_min_size(b->type, p->queues));
+				    opnic_block_min_size(b->type, p->queues));
 		for (j = 0; j < i; j++) {
 			struct opnic_block *o = &p->blocks[j];
 

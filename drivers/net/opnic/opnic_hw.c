@@ -26,24 +26,6 @@ static const char * const blk_names[OPNIC_BLK_NTYPES] = {
 	[OPNIC_BLK_MBOX] = "mbox",
 };
 
-/* Minimum size of each block for the queues the device reports. */
-static uint32_t
-blk_min_size(unsigned int type, uint32_t queues)
-{
-	switch (type) {
-	case OPNIC_BLK_ID: return OPNIC_ID_MAX_FRAME + 4;
-	case OPNIC_BLK_MAC: return OPNIC_MAC_RXMODE + 4;
-	case OPNIC_BLK_LINK: return OPNIC_LINK_CAUSE_CLR + 4;
-	case OPNIC_BLK_QCFG: return OPNIC_QCFG_RX_BASE + queues * OPNIC_QCFG_STRIDE;
-	case OPNIC_BLK_TXDB:
-	case OPNIC_BLK_RXDB: return queues * OPNIC_DB_STRIDE;
-	case OPNIC_BLK_RSS: return OPNIC_RSS_RETA + OPNIC_RSS_RETA_SIZE;
-	case OPNIC_BLK_STATS:
-		return OPNIC_ST_QUEUE_BASE + queues * OPNIC_ST_QUEUE_STRIDE;
-	default: return 0;
-	}
-}
-
 int
 opnic_hw_removed(struct opnic_adapter *ad)
 {
@@ -160,11 +142,14 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 		return -EINVAL;
 	}
 	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
-		if (!opnic_hw(ad)->have_blk[t] || opnic_hw(ad)->blk[t].size >= blk_min_size(t, ad->num_queues))
+		const struct vbar_block *b = &opnic_hw(ad)->blk[t];
+
+		if (!opnic_hw(ad)->have_blk[t] ||
+		    b->size >= opnic_block_min_size(t, ad->num_queues))
 			continue;
 		PMD_DRV_LOG(ERR, "%s: block '%s' is 0x%x bytes, %u queues need 0x%x",
-			    name, blk_names[t], opnic_hw(ad)->blk[t].size, ad->num_queues,
-			    blk_min_size(t, ad->num_queues));
+			    name, blk_names[t], b->size, ad->num_queues,
+			    opnic_block_min_size(t, ad->num_queues));
 		return -EINVAL;
 	}
 	ad->max_frame = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_MAX_FRAME);
