@@ -305,7 +305,9 @@ status_text(struct mdev *d, struct opnic_msg *m)
 		     " desc_errors %" PRIu64 "\n"
 		     "irqs_sent %" PRIu64 " resets %" PRIu64
 		     " ro_writes_restored %" PRIu64 " txq0_doorbells %" PRIu64
-		     " rxq0_doorbells %" PRIu64 "\nqueues_running %u\n",
+		     " rxq0_doorbells %" PRIu64 "\nqueues_running %u\n"
+		     "txq0 running %u idle %u cons %u prod %u last_db %u db %u"
+		     " drv_prod %u dev_flags %u qstatus 0x%x qerror %u qctrl %u\n",
 		     (unsigned int)(d - M.dev), M.prof.name,
 		     md->link_up ? "up" : "down", d->owner ? "attached" : "none",
 		     md->st[OPNIC_ST_RX_PKTS / 8], md->st[OPNIC_ST_TX_PKTS / 8],
@@ -314,7 +316,15 @@ status_text(struct mdev *d, struct opnic_msg *m)
 		     md->st[OPNIC_ST_DMA_ERRORS / 8],
 		     md->st[OPNIC_ST_DESC_ERRORS / 8], md->irqs_sent, md->resets,
 		     md->ro_writes_restored, md->txq[0].doorbells_seen,
-		     md->rxq[0].doorbells_seen, running);
+		     md->rxq[0].doorbells_seen, running, md->txq[0].running,
+		     md->txq[0].idle, md->txq[0].cons, md->txq[0].prod,
+		     md->txq[0].last_db,
+		     md->txq[0].running ? opnic_model_ld32(md->bar0 + md->txq[0].db_off) : 0,
+		     md->txq[0].shadow ? md->txq[0].shadow->drv_prod : 0,
+		     md->txq[0].shadow ? md->txq[0].shadow->dev_flags : 0,
+		     opnic_model_ld32(md->bar0 + md->blk[OPNIC_BLK_QCFG] + OPNIC_Q_STATUS),
+		     opnic_model_ld32(md->bar0 + md->blk[OPNIC_BLK_QCFG] + OPNIC_Q_ERROR),
+		     opnic_model_ld32(md->bar0 + md->blk[OPNIC_BLK_QCFG] + OPNIC_Q_CTRL));
 	m->len = n < 0 ? 0 : (uint32_t)n;
 }
 

@@ -6,6 +6,8 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/pci_regs.h>
@@ -415,6 +417,15 @@ opnic_model_scan_registers(struct opnic_model_dev *dev)
 			dev->ro_writes_restored++;
 			break;
 		case REG_RW:
+			if (getenv("OPNIC_MODEL_TRACE") != NULL)
+			{
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				fprintf(stderr, "model %ld.%03ld: reg 0x%x %s 0x%x -> 0x%x\n",
+					(long)ts.tv_sec, ts.tv_nsec / 1000000, w->off,
+					w->def->name, w->shadow, v);
+			}
 			w->shadow = v;
 			if (w->def->effect != NULL)
 				w->def->effect(dev, w, v);

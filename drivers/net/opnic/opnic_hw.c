@@ -281,6 +281,8 @@ opnic_hw_queue_start(struct opnic_adapter *ad, int is_rx, unsigned int q,
 	vbar_write32(b, base + OPNIC_Q_CTRL, OPNIC_Q_CTRL_ENABLE);
 	wait_any(b, base + OPNIC_Q_STATUS,
 		 OPNIC_Q_STATUS_RUNNING | OPNIC_Q_STATUS_ERROR, &v);
+	PMD_DRV_LOG(DEBUG, "%s queue %u start: STATUS 0x%x CTRL 0x%x",
+		    is_rx ? "RX" : "TX", q, v, vbar_read32(b, base + OPNIC_Q_CTRL));
 	if (v & OPNIC_Q_STATUS_RUNNING)
 		return 0;
 	if (v == 0xffffffff) {
@@ -310,6 +312,7 @@ opnic_hw_queue_stop(struct opnic_adapter *ad, int is_rx, unsigned int q)
 	if (opnic_hw(ad)->removed)
 		return 0;
 	vbar_write32(b, base + OPNIC_Q_CTRL, 0);
+	PMD_DRV_LOG(DEBUG, "%s queue %u stop", is_rx ? "RX" : "TX", q);
 	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, &v) != 0) {
 		PMD_DRV_LOG(ERR, "%s queue %u did not stop (STATUS 0x%08x)",
 			    is_rx ? "RX" : "TX", q, v);
