@@ -302,7 +302,7 @@ status_text(struct mdev *d, struct opnic_msg *m)
 		     "dev %u profile %s link %s owner %s\n"
 		     "rx_pkts %" PRIu64 " tx_pkts %" PRIu64 " rx_no_desc %" PRIu64
 		     " rx_filtered %" PRIu64 " dma_errors %" PRIu64
-		     " desc_errors %" PRIu64 "\n"
+		     " desc_errors %" PRIu64 " link_drops %" PRIu64 "\n"
 		     "irqs_sent %" PRIu64 " resets %" PRIu64
 		     " ro_writes_restored %" PRIu64 " txq0_doorbells %" PRIu64
 		     " rxq0_doorbells %" PRIu64 "\nqueues_running %u\n"
@@ -314,7 +314,8 @@ status_text(struct mdev *d, struct opnic_msg *m)
 		     md->st[OPNIC_ST_RX_NO_DESC / 8],
 		     md->st[OPNIC_ST_RX_FILTERED / 8],
 		     md->st[OPNIC_ST_DMA_ERRORS / 8],
-		     md->st[OPNIC_ST_DESC_ERRORS / 8], md->irqs_sent, md->resets,
+		     md->st[OPNIC_ST_DESC_ERRORS / 8],
+		     md->st[OPNIC_ST_LINK_DROPS / 8], md->irqs_sent, md->resets,
 		     md->ro_writes_restored, md->txq[0].doorbells_seen,
 		     md->rxq[0].doorbells_seen, running, md->txq[0].running,
 		     md->txq[0].idle, md->txq[0].cons, md->txq[0].prod,
@@ -466,6 +467,17 @@ handle(struct conn *c, struct opnic_msg *m, int fd)
 		case OPNIC_FAULT_CPL_IDX:
 			d->m.faults.garbage_cpl_idx += (uint32_t)m->b;
 			break;
+		case OPNIC_FAULT_LINK_FLAP: {
+			uint64_t k;
+
+			/* down/up pairs as fast as the model can: an LSC
+			 * interrupt storm when the vector is unmasked. */
+			for (k = 0; k < m->b; k++) {
+				opnic_model_set_link(&d->m, 0);
+				opnic_model_set_link(&d->m, 1);
+			}
+			break;
+		}
 		case OPNIC_FAULT_REMOVE:
 			d->m.faults.surprise_removed = m->b != 0;
 			break;

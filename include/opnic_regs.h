@@ -135,7 +135,8 @@ enum opnic_qerr {
 #define OPNIC_ST_DMA_ERRORS	0x30	/* accesses to unmapped IOVA */
 #define OPNIC_ST_DESC_ERRORS	0x38	/* malformed descriptors */
 #define OPNIC_ST_RX_TOO_LONG	0x40	/* frame larger than the RX buffer */
-#define OPNIC_ST_NPORT		9
+#define OPNIC_ST_LINK_DROPS	0x48	/* frames lost because a link was down */
+#define OPNIC_ST_NPORT		10
 #define OPNIC_ST_QUEUE_BASE	0x100
 #define OPNIC_ST_QUEUE_STRIDE	0x20
 #define OPNIC_STQ_RX_PKTS	0x00

@@ -248,8 +248,12 @@ rx_frame(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len)
 	uint8_t *buf;
 	int valid;
 
-	if (!dev->link_up || dev->faults.surprise_removed)
+	if (dev->faults.surprise_removed)
 		return;
+	if (!dev->link_up) {
+		dev->st[OPNIC_ST_LINK_DROPS / 8]++;
+		return;
+	}
 	if (!rx_accept(dev, f)) {
 		dev->st[OPNIC_ST_RX_FILTERED / 8]++;
 		return;
@@ -324,7 +328,9 @@ tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 			n++;
 			continue;
 		}
-		if (dev->link_up && dev->peer != NULL)
+		if (!dev->link_up)
+			dev->st[OPNIC_ST_LINK_DROPS / 8]++;
+		else if (dev->peer != NULL)
 			rx_frame(dev->peer, f, len);
 		q->pkts++;
 		q->bytes += len;

@@ -545,6 +545,7 @@ static const struct opnic_xstat_dev opnic_dev_xstats[] = {
 	{ "dev_dma_errors", OPNIC_ST_DMA_ERRORS },
 	{ "dev_descriptor_errors", OPNIC_ST_DESC_ERRORS },
 	{ "rx_dev_too_long", OPNIC_ST_RX_TOO_LONG },
+	{ "dev_link_down_drops", OPNIC_ST_LINK_DROPS },
 };
 
 struct opnic_xstat_q {
