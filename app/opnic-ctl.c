@@ -4,7 +4,7 @@
  * opnic-ctl: control a running opnic-model.
  *   opnic-ctl [--run-dir DIR] link DEV up|down
  *   opnic-ctl [--run-dir DIR] status DEV
- *   opnic-ctl [--run-dir DIR] fault DEV cpl-len|cpl-idx|link-flap|remove|restore [COUNT]
+ *   opnic-ctl [--run-dir DIR] fault DEV cpl-len|cpl-idx|dma|link-flap|remove|restore [COUNT]
  *   opnic-ctl [--run-dir DIR] quit
  * DIR defaults to $OPNIC_RUN_DIR.
  */
@@ -26,7 +26,7 @@ usage(void)
 	fprintf(stderr,
 		"usage: opnic-ctl [--run-dir DIR] link DEV up|down\n"
 		"       opnic-ctl [--run-dir DIR] status DEV\n"
-		"       opnic-ctl [--run-dir DIR] fault DEV cpl-len|cpl-idx|link-flap|remove|restore [COUNT]\n"
+		"       opnic-ctl [--run-dir DIR] fault DEV cpl-len|cpl-idx|dma|link-flap|remove|restore [COUNT]\n"
 		"       opnic-ctl [--run-dir DIR] quit\n");
 	return 2;
 }
@@ -85,6 +85,8 @@ main(int argc, char **argv)
 			m.a = OPNIC_FAULT_CPL_LEN;
 		} else if (strcmp(k, "cpl-idx") == 0) {
 			m.a = OPNIC_FAULT_CPL_IDX;
+		} else if (strcmp(k, "dma") == 0) {
+			m.a = OPNIC_FAULT_DMA;
 		} else if (strcmp(k, "link-flap") == 0) {
 			m.a = OPNIC_FAULT_LINK_FLAP;
 		} else if (strcmp(k, "remove") == 0) {

@@ -467,6 +467,9 @@ handle(struct conn *c, struct opnic_msg *m, int fd)
 		case OPNIC_FAULT_CPL_IDX:
 			d->m.faults.garbage_cpl_idx += (uint32_t)m->b;
 			break;
+		case OPNIC_FAULT_DMA:
+			d->m.faults.dma_unmapped += (uint32_t)m->b;
+			break;
 		case OPNIC_FAULT_LINK_FLAP: {
 			uint64_t k;
 

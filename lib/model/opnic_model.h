@@ -58,6 +58,7 @@ struct opnic_watch;
 struct opnic_model_faults {
 	uint32_t garbage_cpl_len;	/* RX completions with len > buffer */
 	uint32_t garbage_cpl_idx;	/* completions with a wrong index */
+	uint32_t dma_unmapped;		/* RX buffer writes that hit no mapping */
 	uint32_t surprise_removed;	/* all ones, device stops */
 };
 

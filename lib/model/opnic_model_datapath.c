@@ -284,6 +284,12 @@ rx_frame(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len)
 		return;
 	}
 	buf = opnic_dma_ptr(dev->dma, d->addr, len);
+	if (dev->faults.dma_unmapped && buf != NULL) {
+		/* Injected: behave as if the driver had posted an IOVA the
+		 * IOMMU does not map. */
+		dev->faults.dma_unmapped--;
+		buf = NULL;
+	}
 	if (buf == NULL) {
 		dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
 		write_cpl(dev, q, 0, OPNIC_CPL_ST_DMA_ERR, 0, 0);

@@ -62,6 +62,7 @@ enum opnic_fault {
 	OPNIC_FAULT_CPL_IDX = 2,
 	OPNIC_FAULT_REMOVE = 3,
 	OPNIC_FAULT_LINK_FLAP = 4,
+	OPNIC_FAULT_DMA = 5,
 };
 
 struct opnic_msg {

@@ -486,11 +486,11 @@ opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 			continue;
 		s->ipackets += q->st.packets;
 		s->ibytes += q->st.bytes;
-		s->ierrors += q->st.bad_cpl + q->st.errors;
+		s->ierrors += q->st.bad_cpl + q->st.cpl_errors;
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			s->q_ipackets[i] = q->st.packets;
 			s->q_ibytes[i] = q->st.bytes;
-			s->q_errors[i] = q->st.bad_cpl + q->st.errors;
+			s->q_errors[i] = q->st.bad_cpl + q->st.cpl_errors;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -500,7 +500,7 @@ opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 			continue;
 		s->opackets += q->st.packets;
 		s->obytes += q->st.bytes;
-		s->oerrors += q->st.bad_cpl + q->st.errors;
+		s->oerrors += q->st.bad_cpl + q->st.cpl_errors;
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			s->q_opackets[i] = q->st.packets;
 			s->q_obytes[i] = q->st.bytes;
@@ -556,7 +556,7 @@ struct opnic_xstat_q {
 #define OPNIC_QSTAT(n) { #n, offsetof(struct opnic_qstats, n) }
 static const struct opnic_xstat_q opnic_q_xstats[] = {
 	OPNIC_QSTAT(bad_cpl),
-	OPNIC_QSTAT(errors),
+	OPNIC_QSTAT(cpl_errors),
 	OPNIC_QSTAT(db_mmio),
 	OPNIC_QSTAT(db_syscall),
 	OPNIC_QSTAT(db_suppressed),

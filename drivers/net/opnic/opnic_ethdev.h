@@ -64,7 +64,7 @@ struct opnic_qstats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t bad_cpl;	/* garbage completions, counted and dropped */
-	uint64_t errors;	/* completions with an error status */
+	uint64_t cpl_errors;	/* error completions, failed doorbells, dropped frames */
 	uint64_t db_mmio;	/* doorbells through the mapping */
 	uint64_t db_syscall;	/* doorbells through region write */
 	uint64_t db_suppressed;	/* doorbells the device said it did not need */

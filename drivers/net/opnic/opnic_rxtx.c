@@ -202,7 +202,7 @@ ring_doorbell(struct opnic_qstats *st, uint8_t *db_addr, int fd, off_t pos,
 	} else {
 		/* Region write: the doorbell page is not mapped (spec 8). */
 		if (unlikely(pwrite(fd, &v, sizeof(v), pos) != sizeof(v)))
-			st->errors++;
+			st->cpl_errors++;
 		st->db_syscall++;
 	}
 }
@@ -299,7 +299,7 @@ opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 			     len > q->buf_size || m == NULL ||
 			     status != OPNIC_CPL_ST_OK)) {
 			if (status != OPNIC_CPL_ST_OK && idx == slot)
-				q->st.errors++;
+				q->st.cpl_errors++;
 			else
 				q->st.bad_cpl++;
 			if (m != NULL)
@@ -345,7 +345,7 @@ tx_clean(struct opnic_txq *q)
 		if (unlikely(rte_le_to_cpu_16(c->idx) != slot))
 			q->st.bad_cpl++;
 		else if (unlikely(rte_le_to_cpu_16(c->status) != OPNIC_CPL_ST_OK))
-			q->st.errors++;
+			q->st.cpl_errors++;
 		done[nfree++] = q->sw_ring[slot];
 		q->sw_ring[slot] = NULL;
 		cons++;
@@ -381,7 +381,7 @@ opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 
 		if (unlikely(m->nb_segs != 1) && rte_pktmbuf_linearize(m) != 0) {
 			/* Consumed and dropped: the device takes one segment. */
-			q->st.errors++;
+			q->st.cpl_errors++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
