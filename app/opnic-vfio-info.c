@@ -31,40 +31,12 @@
 #include <rte_bus_pci.h>
 #include <bus_pci_driver.h>
 
+#include "vfio_bar.h"
+
 #define REGION_OFF(i) ((uint64_t)(i) << 40)
 
 static int probed;
 static int no_write;
-
-static struct vfio_region_info *
-region_info(int fd, unsigned int idx)
-{
-	struct vfio_region_info *ri = calloc(1, sizeof(*ri));
-	uint32_t sz;
-
-	if (ri == NULL)
-		return NULL;
-	ri->argsz = sizeof(*ri);
-	ri->index = idx;
-	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri) != 0) {
-		free(ri);
-		return NULL;
-	}
-	if (ri->argsz > sizeof(*ri)) {
-		sz = ri->argsz;
-		free(ri);
-		ri = calloc(1, sz);
-		if (ri == NULL)
-			return NULL;
-		ri->argsz = sz;
-		ri->index = idx;
-		if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri) != 0) {
-			free(ri);
-			return NULL;
-		}
-	}
-	return ri;
-}
 
 static void
 print_caps(const struct vfio_region_info *ri)
@@ -197,7 +169,7 @@ info_probe(struct rte_pci_driver *drv, struct rte_pci_device *dev)
 		return 0;
 	}
 	for (i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
-		struct vfio_region_info *ri = region_info(fd, i);
+		struct vfio_region_info *ri = vbar_region_info(fd, i);
 
 		if (ri == NULL) {
 			printf("  region %u: error %s\n", i, strerror(errno));

@@ -78,9 +78,8 @@ find_msix(struct vbar_dev *vb)
 	}
 }
 
-/* Region info with its capability chain (the kernel's argsz protocol). */
-static struct vfio_region_info *
-region_info(int fd, unsigned int idx)
+struct vfio_region_info *
+vbar_region_info(int fd, unsigned int idx)
 {
 	struct vfio_region_info *ri = calloc(1, sizeof(*ri));
 	uint32_t sz;
@@ -286,7 +285,7 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 		return -EINVAL;
 	}
 	if (vb->msix_bar >= 0) {
-		struct vfio_region_info *ri = region_info(vb->fd,
+		struct vfio_region_info *ri = vbar_region_info(vb->fd,
 							  (unsigned int)vb->msix_bar);
 
 		vb->msix_mappable = ri != NULL &&
@@ -294,7 +293,7 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 		free(ri);
 	}
 	for (i = 0; i < VBAR_MAX_BARS; i++) {
-		struct vfio_region_info *ri = region_info(vb->fd, i);
+		struct vfio_region_info *ri = vbar_region_info(vb->fd, i);
 		struct vbar_range allowed[VBAR_MAX_RANGES];
 		unsigned int n;
 

@@ -180,6 +180,13 @@ vbar_write64(const struct vbar_block *b, uint32_t off, uint64_t v)
 		vbar_rw_write64(b, off, v);
 }
 
+struct vfio_region_info;
+
+/* VFIO_DEVICE_GET_REGION_INFO with its capability chain, following the
+ * kernel's argsz protocol (ask, grow, ask again). NULL on error (errno set);
+ * free() the result. */
+struct vfio_region_info *vbar_region_info(int fd, unsigned int index);
+
 /* One line per BAR saying what is mapped and why, for the probe log. */
 void vbar_describe(const struct vbar_dev *vb, char *buf, size_t len);
 

@@ -54,6 +54,65 @@ set_doorbell(struct opnic_adapter *ad, unsigned int type, unsigned int q,
 	*pos = (off_t)(b->pos + q * OPNIC_DB_STRIDE);
 }
 
+/* Memory every queue needs: its struct, the mbuf ring, and one DMA zone
+ * holding descriptors, completions and (with suppression) the shadow. */
+struct q_mem {
+	void *q;
+	struct rte_mbuf **sw_ring;
+	const struct rte_memzone *mz;
+	void *ring;
+	uint64_t ring_iova;
+	struct opnic_cpl *cpl;
+	uint64_t cpl_iova;
+	struct opnic_shadow *shadow;
+	uint64_t shadow_iova;
+};
+
+static int
+q_mem_alloc(struct rte_eth_dev *dev, const char *zone, uint16_t qid,
+	    uint16_t nb, unsigned int socket_id, size_t qsize, struct q_mem *m)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+
+	memset(m, 0, sizeof(*m));
+	m->q = rte_zmalloc_socket(zone, qsize, RTE_CACHE_LINE_SIZE, (int)socket_id);
+	m->sw_ring = rte_zmalloc_socket(zone, sizeof(m->sw_ring[0]) * nb,
+					RTE_CACHE_LINE_SIZE, (int)socket_id);
+	if (m->q != NULL && m->sw_ring != NULL)
+		m->mz = rte_eth_dma_zone_reserve(dev, zone, qid, q_dma_size(nb),
+						 4096, (int)socket_id);
+	if (m->mz == NULL) {
+		rte_free(m->sw_ring);
+		rte_free(m->q);
+		return -ENOMEM;
+	}
+	m->ring = m->mz->addr;
+	m->ring_iova = m->mz->iova;
+	m->cpl = (struct opnic_cpl *)((uint8_t *)m->mz->addr + (size_t)nb * 16);
+	m->cpl_iova = m->mz->iova + (uint64_t)nb * 16;
+	if (ad->args.db_suppress) {
+		m->shadow = (struct opnic_shadow *)((uint8_t *)m->mz->addr +
+						    (size_t)nb * 32);
+		m->shadow_iova = m->mz->iova + (uint64_t)nb * 32;
+	}
+	return 0;
+}
+
+/* The fields rxq and txq share, filled the same way. */
+#define Q_MEM_ASSIGN(q, m, nb) do {				\
+	(q)->sw_ring = (m).sw_ring;					\
+	(q)->mz = (m).mz;						\
+	(q)->ring = (m).ring;						\
+	(q)->ring_iova = (m).ring_iova;					\
+	(q)->cpl = (m).cpl;						\
+	(q)->cpl_iova = (m).cpl_iova;					\
+	(q)->shadow = (m).shadow;					\
+	(q)->shadow_iova = (m).shadow_iova;				\
+	(q)->nb_desc = (nb);						\
+	(q)->mask = (nb) - 1u;						\
+	(q)->log2 = (uint32_t)rte_log2_u32(nb);				\
+} while (0)
+
 int
 opnic_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 			 unsigned int socket_id,
@@ -61,8 +120,8 @@ opnic_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 			 struct rte_mempool *mp)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
-	const struct rte_memzone *mz;
 	struct opnic_rxq *q;
+	struct q_mem m;
 	uint32_t room;
 
 	if (check_nb_desc(nb, "RX", qid) != 0)
@@ -75,32 +134,10 @@ opnic_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 	}
 	if (dev->data->rx_queues[qid] != NULL)
 		opnic_dev_rx_queue_release(dev, qid);
-	q = rte_zmalloc_socket("opnic_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE,
-			       (int)socket_id);
-	if (q == NULL)
+	if (q_mem_alloc(dev, "opnic_rx", qid, nb, socket_id, sizeof(*q), &m) != 0)
 		return -ENOMEM;
-	q->sw_ring = rte_zmalloc_socket("opnic_rx_sw", sizeof(q->sw_ring[0]) * nb,
-					RTE_CACHE_LINE_SIZE, (int)socket_id);
-	mz = rte_eth_dma_zone_reserve(dev, "opnic_rx", qid, q_dma_size(nb), 4096,
-				      (int)socket_id);
-	if (q->sw_ring == NULL || mz == NULL) {
-		rte_free(q->sw_ring);
-		rte_free(q);
-		return -ENOMEM;
-	}
-	q->mz = mz;
-	q->nb_desc = nb;
-	q->mask = nb - 1u;
-	q->log2 = (uint32_t)rte_log2_u32(nb);
-	q->ring = mz->addr;
-	q->ring_iova = mz->iova;
-	q->cpl = (struct opnic_cpl *)((uint8_t *)mz->addr + (size_t)nb * 16);
-	q->cpl_iova = mz->iova + (uint64_t)nb * 16;
-	if (ad->args.db_suppress) {
-		q->shadow = (struct opnic_shadow *)((uint8_t *)mz->addr +
-						    (size_t)nb * 32);
-		q->shadow_iova = mz->iova + (uint64_t)nb * 32;
-	}
+	q = m.q;
+	Q_MEM_ASSIGN(q, m, nb);
 	q->mp = mp;
 	q->buf_size = (uint16_t)RTE_MIN(room - RTE_PKTMBUF_HEADROOM, OPNIC_MAX_BUF);
 	q->free_thresh = conf->rx_free_thresh != 0 ? conf->rx_free_thresh : 32;
@@ -119,39 +156,17 @@ opnic_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 			 const struct rte_eth_txconf *conf)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
-	const struct rte_memzone *mz;
 	struct opnic_txq *q;
+	struct q_mem m;
 
 	if (check_nb_desc(nb, "TX", qid) != 0)
 		return -EINVAL;
 	if (dev->data->tx_queues[qid] != NULL)
 		opnic_dev_tx_queue_release(dev, qid);
-	q = rte_zmalloc_socket("opnic_txq", sizeof(*q), RTE_CACHE_LINE_SIZE,
-			       (int)socket_id);
-	if (q == NULL)
+	if (q_mem_alloc(dev, "opnic_tx", qid, nb, socket_id, sizeof(*q), &m) != 0)
 		return -ENOMEM;
-	q->sw_ring = rte_zmalloc_socket("opnic_tx_sw", sizeof(q->sw_ring[0]) * nb,
-					RTE_CACHE_LINE_SIZE, (int)socket_id);
-	mz = rte_eth_dma_zone_reserve(dev, "opnic_tx", qid, q_dma_size(nb), 4096,
-				      (int)socket_id);
-	if (q->sw_ring == NULL || mz == NULL) {
-		rte_free(q->sw_ring);
-		rte_free(q);
-		return -ENOMEM;
-	}
-	q->mz = mz;
-	q->nb_desc = nb;
-	q->mask = nb - 1u;
-	q->log2 = (uint32_t)rte_log2_u32(nb);
-	q->ring = mz->addr;
-	q->ring_iova = mz->iova;
-	q->cpl = (struct opnic_cpl *)((uint8_t *)mz->addr + (size_t)nb * 16);
-	q->cpl_iova = mz->iova + (uint64_t)nb * 16;
-	if (ad->args.db_suppress) {
-		q->shadow = (struct opnic_shadow *)((uint8_t *)mz->addr +
-						    (size_t)nb * 32);
-		q->shadow_iova = mz->iova + (uint64_t)nb * 32;
-	}
+	q = m.q;
+	Q_MEM_ASSIGN(q, m, nb);
 	q->free_thresh = conf->tx_free_thresh != 0 ? conf->tx_free_thresh : 32;
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
