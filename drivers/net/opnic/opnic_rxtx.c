@@ -416,15 +416,23 @@ opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
+/* Before enable: no completion carries the first pass's phase yet, and the
+ * shadow starts from zero (spec 3.4, 6). */
+static void
+q_clear(struct opnic_cpl *cpl, struct opnic_shadow *shadow, uint16_t n)
+{
+	memset(cpl, 0, (size_t)n * sizeof(*cpl));
+	if (shadow != NULL)
+		memset(shadow, 0, sizeof(*shadow));
+}
+
 int
 opnic_rxq_start(struct rte_eth_dev *dev, struct opnic_rxq *q)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 	int ret;
 
-	memset(q->cpl, 0, (size_t)q->nb_desc * 16);
-	if (q->shadow != NULL)
-		memset(q->shadow, 0, sizeof(*q->shadow));
+	q_clear(q->cpl, q->shadow, q->nb_desc);
 	q->cons = 0;
 	q->prod = 0;
 	ret = opnic_hw_queue_start(ad, 1, q->queue_id, q->ring_iova, q->cpl_iova,
@@ -449,9 +457,7 @@ opnic_txq_start(struct rte_eth_dev *dev, struct opnic_txq *q)
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 	int ret;
 
-	memset(q->cpl, 0, (size_t)q->nb_desc * 16);
-	if (q->shadow != NULL)
-		memset(q->shadow, 0, sizeof(*q->shadow));
+	q_clear(q->cpl, q->shadow, q->nb_desc);
 	q->cons = 0;
 	q->prod = 0;
 	ret = opnic_hw_queue_start(ad, 0, q->queue_id, q->ring_iova, q->cpl_iova,
@@ -462,19 +468,27 @@ opnic_txq_start(struct rte_eth_dev *dev, struct opnic_txq *q)
 	return ret;
 }
 
+/* Give back every mbuf the queue still holds. */
+static void
+sw_ring_release(struct rte_mbuf **sw_ring, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (sw_ring[i] != NULL) {
+			rte_pktmbuf_free(sw_ring[i]);
+			sw_ring[i] = NULL;
+		}
+}
+
 /* Stop the queue in the device first, then give every mbuf back. */
 void
 opnic_rxq_stop(struct rte_eth_dev *dev, struct opnic_rxq *q)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
-	uint32_t i;
 
 	opnic_hw_queue_stop(ad, 1, q->queue_id);
-	for (i = 0; i < q->nb_desc; i++)
-		if (q->sw_ring[i] != NULL) {
-			rte_pktmbuf_free(q->sw_ring[i]);
-			q->sw_ring[i] = NULL;
-		}
+	sw_ring_release(q->sw_ring, q->nb_desc);
 	q->cons = q->prod = 0;
 	q->running = 0;
 }
@@ -483,14 +497,9 @@ void
 opnic_txq_stop(struct rte_eth_dev *dev, struct opnic_txq *q)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
-	uint32_t i;
 
 	opnic_hw_queue_stop(ad, 0, q->queue_id);
-	for (i = 0; i < q->nb_desc; i++)
-		if (q->sw_ring[i] != NULL) {
-			rte_pktmbuf_free(q->sw_ring[i]);
-			q->sw_ring[i] = NULL;
-		}
+	sw_ring_release(q->sw_ring, q->nb_desc);
 	q->cons = q->prod = 0;
 	q->running = 0;
 }
