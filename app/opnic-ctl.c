@@ -4,7 +4,9 @@
  * opnic-ctl: control a running opnic-model.
  *   opnic-ctl [--run-dir DIR] link DEV up|down
  *   opnic-ctl [--run-dir DIR] status DEV
- *   opnic-ctl [--run-dir DIR] fault DEV cpl-len|cpl-idx|dma|link-flap|remove|restore [COUNT]
+ *   opnic-ctl [--run-dir DIR] fault DEV KIND [COUNT]
+ *   opnic-ctl [--run-dir DIR] fault DEV random PPM [SEED]
+ *   opnic-ctl [--run-dir DIR] wire DEV status|reset|set KEY=VALUE...
  *   opnic-ctl [--run-dir DIR] quit
  * DIR defaults to $OPNIC_RUN_DIR.
  */
@@ -26,8 +28,12 @@ usage(void)
 	fprintf(stderr,
 		"usage: opnic-ctl [--run-dir DIR] link DEV up|down\n"
 		"       opnic-ctl [--run-dir DIR] status DEV\n"
-		"       opnic-ctl [--run-dir DIR] fault DEV cpl-len|cpl-idx|dma|link-flap|remove|restore [COUNT]\n"
-		"       opnic-ctl [--run-dir DIR] quit\n");
+		"       opnic-ctl [--run-dir DIR] fault DEV KIND [COUNT]\n"
+		"       opnic-ctl [--run-dir DIR] fault DEV random PPM [SEED]\n"
+		"       opnic-ctl [--run-dir DIR] wire DEV status|reset|set KEY=VALUE...\n"
+		"       opnic-ctl [--run-dir DIR] quit\n"
+		"KIND: cpl-len cpl-idx cpl-phase cpl-dup cpl-unposted dma link-flap\n"
+		"      irq-storm remove restore (doc/faults.md)\n");
 	return 2;
 }
 
@@ -74,30 +80,46 @@ main(int argc, char **argv)
 		if (parse_dev(argv[a + 1], &m.dev) != 0)
 			return 2;
 	} else if (strcmp(argv[a], "fault") == 0 &&
-		   (argc == a + 3 || argc == a + 4)) {
-		const char *k = argv[a + 2];
+		   (argc == a + 3 || argc == a + 4 || argc == a + 5)) {
+		char *end = NULL;
 
 		m.type = OPNIC_MSG_FAULT;
 		if (parse_dev(argv[a + 1], &m.dev) != 0)
 			return 2;
-		m.b = argc == a + 4 ? strtoull(argv[a + 3], NULL, 0) : 1;
-		if (strcmp(k, "cpl-len") == 0) {
-			m.a = OPNIC_FAULT_CPL_LEN;
-		} else if (strcmp(k, "cpl-idx") == 0) {
-			m.a = OPNIC_FAULT_CPL_IDX;
-		} else if (strcmp(k, "dma") == 0) {
-			m.a = OPNIC_FAULT_DMA;
-		} else if (strcmp(k, "link-flap") == 0) {
-			m.a = OPNIC_FAULT_LINK_FLAP;
-		} else if (strcmp(k, "remove") == 0) {
-			m.a = OPNIC_FAULT_REMOVE;
-			m.b = 1;
-		} else if (strcmp(k, "restore") == 0) {
-			m.a = OPNIC_FAULT_REMOVE;
-			m.b = 0;
-		} else {
-			fprintf(stderr, "opnic-ctl: unknown fault '%s'\n", k);
+		snprintf(m.text, sizeof(m.text), "%s", argv[a + 2]);
+		m.b = 1;
+		if (argc >= a + 4) {
+			m.b = strtoull(argv[a + 3], &end, 0);
+			if (*end != '\0') {
+				fprintf(stderr, "opnic-ctl: count '%s': expected a "
+					"number\n", argv[a + 3]);
+				return 2;
+			}
+		}
+		if (argc == a + 5) {
+			m.c = strtoull(argv[a + 4], &end, 0);
+			if (*end != '\0') {
+				fprintf(stderr, "opnic-ctl: seed '%s': expected a "
+					"number\n", argv[a + 4]);
+				return 2;
+			}
+		}
+	} else if (strcmp(argv[a], "wire") == 0 && argc >= a + 3) {
+		size_t n = 0;
+		int i;
+
+		m.type = OPNIC_MSG_WIRE;
+		if (parse_dev(argv[a + 1], &m.dev) != 0)
 			return 2;
+		for (i = a + 2; i < argc; i++) {
+			int w = snprintf(m.text + n, sizeof(m.text) - n, "%s%s",
+					 n ? " " : "", argv[i]);
+
+			if (w < 0 || (size_t)w >= sizeof(m.text) - n) {
+				fprintf(stderr, "opnic-ctl: wire command too long\n");
+				return 2;
+			}
+			n += (size_t)w;
 		}
 	} else if (strcmp(argv[a], "quit") == 0 && argc == a + 1) {
 		m.type = OPNIC_MSG_QUIT;

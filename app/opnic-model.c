@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "opnic_model.h"
+#include "opnic_wire.h"
 #include "opnic_emu_proto.h"
 
 #define MAX_CONNS 32
@@ -46,6 +47,7 @@ struct mdev {
 	size_t size;
 	int irq_fd[MAX_VECTORS];
 	struct conn *owner;
+	struct opnic_wire *wire;	/* external wire, or NULL */
 };
 
 static struct {
@@ -326,7 +328,75 @@ status_text(struct mdev *d, struct opnic_msg *m)
 		     opnic_model_ld32(md->bar0 + md->blk[OPNIC_BLK_QCFG] + OPNIC_Q_STATUS),
 		     opnic_model_ld32(md->bar0 + md->blk[OPNIC_BLK_QCFG] + OPNIC_Q_ERROR),
 		     opnic_model_ld32(md->bar0 + md->blk[OPNIC_BLK_QCFG] + OPNIC_Q_CTRL));
-	m->len = n < 0 ? 0 : (uint32_t)n;
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < sizeof(m->text)) {
+		unsigned int k;
+
+		for (k = 0; k < OPNIC_FK_NKINDS && (size_t)n < sizeof(m->text); k++) {
+			char key[32];
+			char *c;
+
+			snprintf(key, sizeof(key), "%s", opnic_fault_kind_name(k));
+			for (c = key; *c != '\0'; c++)
+				if (*c == '-')
+					*c = '_';
+			n += snprintf(m->text + n, sizeof(m->text) - (size_t)n,
+				      "%sinjected_%s %" PRIu64, k ? " " : "", key,
+				      md->faults.injected[k]);
+		}
+		if ((size_t)n < sizeof(m->text))
+			n += snprintf(m->text + n, sizeof(m->text) - (size_t)n,
+				      " removed %u\n", md->faults.surprise_removed);
+	}
+	if (d->wire != NULL && (size_t)n < sizeof(m->text))
+		opnic_wire_command(d->wire, "status", m->text + n,
+				   sizeof(m->text) - (size_t)n);
+	m->text[sizeof(m->text) - 1] = '\0';
+	m->len = (uint32_t)strlen(m->text);
+}
+
+/* opnic-ctl fault DEV NAME [COUNT [SEED]] (doc/faults.md). */
+static void
+inject_fault(struct mdev *d, struct opnic_msg *m)
+{
+	char name[64];
+	uint64_t k;
+	int kind;
+
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(name) - 1, m->text);
+	m->text[0] = '\0';
+	kind = opnic_fault_kind_parse(name);
+	if (kind >= 0) {
+		d->m.faults.pending[kind] += m->b;
+	} else if (strcmp(name, "random") == 0) {
+		if (m->b > 1000000) {
+			reply_err(m, EINVAL, "random fault rate %" PRIu64 " ppm: "
+				  "expected 0..1000000", m->b);
+			return;
+		}
+		d->m.faults.random_ppm = (uint32_t)m->b;
+		d->m.faults.rng = (uint32_t)m->c;
+	} else if (strcmp(name, "link-flap") == 0) {
+		/* down/up pairs as fast as the model can: an LSC interrupt
+		 * storm when the vector is unmasked. */
+		for (k = 0; k < m->b; k++) {
+			opnic_model_set_link(&d->m, 0);
+			opnic_model_set_link(&d->m, 1);
+		}
+	} else if (strcmp(name, "irq-storm") == 0) {
+		/* Spurious interrupts: vector 0 fires with no cause set. */
+		for (k = 0; k < m->b; k++)
+			opnic_model_raise_vector(&d->m, 0);
+	} else if (strcmp(name, "remove") == 0) {
+		opnic_model_surprise_remove(&d->m, 1);
+	} else if (strcmp(name, "restore") == 0) {
+		opnic_model_surprise_remove(&d->m, 0);
+	} else {
+		reply_err(m, EINVAL, "unknown fault '%s' (cpl-len cpl-idx cpl-phase "
+			  "cpl-dup cpl-unposted dma corrupt random link-flap "
+			  "irq-storm remove restore)", name);
+	}
 }
 
 /* One request, under the lock. */
@@ -460,32 +530,25 @@ handle(struct conn *c, struct opnic_msg *m, int fd)
 		status_text(d, m);
 		break;
 	case OPNIC_MSG_FAULT:
-		switch (m->a) {
-		case OPNIC_FAULT_CPL_LEN:
-			d->m.faults.garbage_cpl_len += (uint32_t)m->b;
-			break;
-		case OPNIC_FAULT_CPL_IDX:
-			d->m.faults.garbage_cpl_idx += (uint32_t)m->b;
-			break;
-		case OPNIC_FAULT_DMA:
-			d->m.faults.dma_unmapped += (uint32_t)m->b;
-			break;
-		case OPNIC_FAULT_LINK_FLAP: {
-			uint64_t k;
-
-			/* down/up pairs as fast as the model can: an LSC
-			 * interrupt storm when the vector is unmasked. */
-			for (k = 0; k < m->b; k++) {
-				opnic_model_set_link(&d->m, 0);
-				opnic_model_set_link(&d->m, 1);
-			}
+		inject_fault(d, m);
+		break;
+	case OPNIC_MSG_WIRE:
+		if (d->wire == NULL) {
+			reply_err(m, ENODEV, "device %u has no external wire "
+				  "(start opnic-model with --port %u=SPEC)", m->dev,
+				  m->dev);
 			break;
 		}
-		case OPNIC_FAULT_REMOVE:
-			d->m.faults.surprise_removed = m->b != 0;
-			break;
-		default:
-			reply_err(m, EINVAL, "unknown fault %" PRIu64, m->a);
+		{
+			char cmd[sizeof(m->text)];
+			int r;
+
+			memcpy(cmd, m->text, sizeof(cmd));
+			cmd[sizeof(cmd) - 1] = '\0';
+			r = opnic_wire_command(d->wire, cmd, m->text, sizeof(m->text));
+			m->text[sizeof(m->text) - 1] = '\0';
+			m->len = (uint32_t)strlen(m->text);
+			m->status = r;
 		}
 		break;
 	case OPNIC_MSG_QUIT:
@@ -619,7 +682,10 @@ usage(void)
 	fprintf(stderr,
 		"usage: opnic-model --run-dir DIR [--profile NAME|FILE] [--devices N]\n"
 		"                   [--wire pair|loopback] [--mac N=aa:bb:cc:dd:ee:ff]\n"
-		"                   [--core C] [--link-down]\n"
+		"                   [--core C] [--link-down] [--port N=WIRE]...\n"
+		"                   [--random-faults PPM[,SEED]]\n"
+		"WIRE: tap:IFNAME | pcap:rx=FILE,tx=FILE[,loop=N] |\n"
+		"      tester:pps=N,size=N,flows=N,count=N (doc/wires.md, doc/tester.md)\n"
 		"Runs N modelled opnic NICs (default 2, pair wire, profile tight4k) until\n"
 		"SIGTERM or 'opnic-ctl quit'. Writes DIR/ready when it serves.\n");
 	exit(2);
@@ -636,6 +702,8 @@ main(int argc, char **argv)
 		{ "mac", required_argument, NULL, 'm' },
 		{ "core", required_argument, NULL, 'c' },
 		{ "link-down", no_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "random-faults", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -644,6 +712,8 @@ main(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char err[512], path[4200];
 	unsigned long idle = 0;
+	const char *port_wire[OPNIC_MAX_DEVICES] = { NULL };
+	unsigned long fault_ppm = 0, fault_seed = 1;
 	int link_down = 0, opt;
 	unsigned int i;
 	pthread_t th;
@@ -693,6 +763,24 @@ main(int argc, char **argv)
 		case 'l':
 			link_down = 1;
 			break;
+		case 'F':
+			fault_ppm = strtoul(optarg, &end, 0);
+			if (end != optarg && *end == ',')
+				fault_seed = strtoul(end + 1, &end, 0);
+			if (*end != '\0' || fault_ppm > 1000000 || fault_seed == 0)
+				die("--random-faults '%s': expected PPM[,SEED] with PPM "
+				    "0..1000000 and SEED > 0", optarg);
+			break;
+		case 'P': {
+			unsigned long n = strtoul(optarg, &end, 0);
+
+			if (end == optarg || *end != '=' || n >= OPNIC_MAX_DEVICES ||
+			    end[1] == '\0')
+				die("--port '%s': expected N=WIRE with N 0..%u",
+				    optarg, OPNIC_MAX_DEVICES - 1);
+			port_wire[n] = end + 1;
+			break;
+		}
 		default:
 			usage();
 		}
@@ -718,6 +806,19 @@ main(int argc, char **argv)
 		M.dev[i].m.peer = M.wire_pair ? &M.dev[i ^ 1].m : &M.dev[i].m;
 		if (link_down)
 			opnic_model_set_link(&M.dev[i].m, 0);
+		M.dev[i].m.faults.random_ppm = (uint32_t)fault_ppm;
+		M.dev[i].m.faults.rng = (uint32_t)(fault_seed * 2654435761u + i);
+	}
+	for (i = 0; i < OPNIC_MAX_DEVICES; i++) {
+		if (port_wire[i] == NULL)
+			continue;
+		if (i >= M.ndev)
+			die("--port %u=%s: the model runs %u devices", i,
+			    port_wire[i], M.ndev);
+		M.dev[i].wire = opnic_wire_open(port_wire[i], &M.dev[i].m, err,
+						sizeof(err));
+		if (M.dev[i].wire == NULL)
+			die("--port %u: %s", i, err);
 	}
 	for (i = 0; i < MAX_CONNS; i++)
 		M.conns[i].fd = -1;
@@ -756,8 +857,11 @@ main(int argc, char **argv)
 		unsigned int moved = 0;
 
 		pthread_mutex_lock(&M.lock);
-		for (i = 0; i < M.ndev; i++)
+		for (i = 0; i < M.ndev; i++) {
 			moved += opnic_model_poll(&M.dev[i].m);
+			if (M.dev[i].wire != NULL)
+				moved += opnic_wire_poll(M.dev[i].wire);
+		}
 		pthread_mutex_unlock(&M.lock);
 		if (moved != 0) {
 			idle = 0;
@@ -771,6 +875,8 @@ main(int argc, char **argv)
 	for (i = 0; i < MAX_CONNS; i++)
 		if (M.conns[i].fd >= 0)
 			conn_close(&M.conns[i], "model exit");
+	for (i = 0; i < M.ndev; i++)
+		opnic_wire_close(M.dev[i].wire);
 	snprintf(path, sizeof(path), "%s/ready", M.run);
 	unlink(path);
 	unlink(sa.sun_path);

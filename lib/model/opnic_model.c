@@ -352,6 +352,58 @@ opnic_model_init(struct opnic_model_dev *dev, const struct opnic_profile *prof,
 }
 
 void
+opnic_model_surprise_remove(struct opnic_model_dev *dev, int removed)
+{
+	if (removed) {
+		/* The function is gone: reads complete with all ones (an
+		 * unsupported request), nothing runs, nothing is delivered. */
+		dev->faults.surprise_removed = 1;
+		opnic_model_queues_reset(dev);
+		memset(dev->bar0, 0xff, dev->prof.bar0_size);
+		if (dev->prof.msix_bar != 0)
+			memset(dev->msix_bar, 0xff, dev->prof.msix_bar_size);
+		memset(dev->cfg, 0xff, OPNIC_CFG_SIZE);
+		return;
+	}
+	if (!dev->faults.surprise_removed)
+		return;
+	/* Hot-added again: power-up state. */
+	dev->faults.surprise_removed = 0;
+	memset(dev->bar0, 0, dev->prof.bar0_size);
+	if (dev->prof.msix_bar != 0)
+		memset(dev->msix_bar, 0, dev->prof.msix_bar_size);
+	cfg_init(dev);
+	opnic_model_reset(dev);
+}
+
+static const char *const fault_kind_names[OPNIC_FK_NKINDS] = {
+	[OPNIC_FK_CPL_LEN] = "cpl-len",
+	[OPNIC_FK_CPL_IDX] = "cpl-idx",
+	[OPNIC_FK_CPL_PHASE] = "cpl-phase",
+	[OPNIC_FK_CPL_DUP] = "cpl-dup",
+	[OPNIC_FK_CPL_UNPOSTED] = "cpl-unposted",
+	[OPNIC_FK_DMA] = "dma",
+	[OPNIC_FK_CORRUPT] = "corrupt",
+};
+
+const char *
+opnic_fault_kind_name(unsigned int kind)
+{
+	return kind < OPNIC_FK_NKINDS ? fault_kind_names[kind] : NULL;
+}
+
+int
+opnic_fault_kind_parse(const char *name)
+{
+	unsigned int k;
+
+	for (k = 0; k < OPNIC_FK_NKINDS; k++)
+		if (strcmp(name, fault_kind_names[k]) == 0)
+			return (int)k;
+	return -1;
+}
+
+void
 opnic_model_fini(struct opnic_model_dev *dev)
 {
 	free(dev->watch);
@@ -489,6 +541,12 @@ opnic_model_raise(struct opnic_model_dev *dev, unsigned int vector)
 		return;
 	}
 	deliver(dev, vector);
+}
+
+void
+opnic_model_raise_vector(struct opnic_model_dev *dev, unsigned int vector)
+{
+	opnic_model_raise(dev, vector);
 }
 
 /* Pending vectors that became deliverable (unmasked) go out now. */

@@ -54,13 +54,31 @@ struct opnic_model_q {
 
 struct opnic_watch;
 
+/* Fault kinds a misbehaving device shows (doc/faults.md). */
+enum opnic_fault_kind {
+	OPNIC_FK_CPL_LEN,	/* RX completion with len 0xffff */
+	OPNIC_FK_CPL_IDX,	/* completion naming a slot it is not in */
+	OPNIC_FK_CPL_PHASE,	/* completion written with the stale phase */
+	OPNIC_FK_CPL_DUP,	/* RX completion written twice (two slots) */
+	OPNIC_FK_CPL_UNPOSTED,	/* RX completion for a descriptor not posted */
+	OPNIC_FK_DMA,		/* RX buffer write that hits no mapping */
+	OPNIC_FK_CORRUPT,	/* RX frame with its last byte flipped */
+	OPNIC_FK_NKINDS
+};
+
 /* Fault injection switches (for the reliability work and tests). */
 struct opnic_model_faults {
-	uint32_t garbage_cpl_len;	/* RX completions with len > buffer */
-	uint32_t garbage_cpl_idx;	/* completions with a wrong index */
-	uint32_t dma_unmapped;		/* RX buffer writes that hit no mapping */
+	uint64_t pending[OPNIC_FK_NKINDS];	/* to inject, per kind */
+	uint64_t injected[OPNIC_FK_NKINDS];	/* injected so far */
+	uint32_t random_ppm;	/* random faults per million completions */
+	uint32_t rng;
 	uint32_t surprise_removed;	/* all ones, device stops */
 };
+
+/* Name of a fault kind ("cpl-len", ...), NULL when out of range. */
+const char *opnic_fault_kind_name(unsigned int kind);
+/* Kind of a name, -1 when unknown. */
+int opnic_fault_kind_parse(const char *name);
 
 struct opnic_model_dev {
 	struct opnic_profile prof;
@@ -72,6 +90,9 @@ struct opnic_model_dev {
 	opnic_irq_fn irq;
 	void *irq_ctx;
 	struct opnic_model_dev *peer;	/* the wire: TX goes to peer's RX */
+	/* An external wire (TAP, pcap, tester): TX goes here instead. */
+	void (*wire_tx)(void *ctx, const uint8_t *f, uint32_t len);
+	void *wire_ctx;
 	struct opnic_model_q txq[OPNIC_QCFG_MAX_QUEUES];
 	struct opnic_model_q rxq[OPNIC_QCFG_MAX_QUEUES];
 	uint8_t mac[6];
@@ -113,6 +134,19 @@ void opnic_model_scan_registers(struct opnic_model_dev *dev);
 
 void opnic_model_set_link(struct opnic_model_dev *dev, int up);
 
+/*
+ * A frame arrives from the wire. 0: in a buffer with a completion; <0: not
+ * delivered (-ENOLINK, -EPERM filtered, -ENOBUFS no descriptor, -EMSGSIZE,
+ * -EFAULT DMA error, -ENODEV removed), counted in the port statistics.
+ * With may_wait a missing descriptor is -EAGAIN and counted nowhere.
+ */
+int opnic_model_rx_offer(struct opnic_model_dev *dev, const uint8_t *f,
+			 uint32_t len, int may_wait);
+
+/* Surprise removal: every BAR and config byte reads all ones, the device
+ * stops; restore brings the function back as after power-up. */
+void opnic_model_surprise_remove(struct opnic_model_dev *dev, int removed);
+
 /* The IOVA map changed (unmap): queues whose rings are gone stop with
  * OPNIC_QERR_RING_DMA instead of touching freed memory. */
 void opnic_model_dma_changed(struct opnic_model_dev *dev);
@@ -123,6 +157,10 @@ void opnic_model_set_msix_ctrl(struct opnic_model_dev *dev, int enable,
 /* Per-vector mask, as the kernel programs it at VFIO_DEVICE_SET_IRQS. */
 void opnic_model_set_vector_mask(struct opnic_model_dev *dev,
 				 unsigned int vector, int masked);
+
+/* Signal MSI-X vector as the device does (mask and PBA respected); used by
+ * the interrupt-storm fault. */
+void opnic_model_raise_vector(struct opnic_model_dev *dev, unsigned int vector);
 
 /* Trapped 32-bit register access (region r/w, tests): a write runs its side
  * effect before returning. bar is the BAR index. */

@@ -7,6 +7,7 @@
  * map; an unmapped IOVA is a counted DMA error, never a crash.
  */
 
+#include <errno.h>
 #include <string.h>
 
 #include "opnic_model_internal.h"
@@ -170,34 +171,107 @@ tx_maybe_idle(struct opnic_model_q *q)
 	q->idle = 1;
 }
 
-static void
-write_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q, uint16_t len,
-	  uint16_t status, uint32_t hash, int hash_valid)
+/* A random fault, when random injection is on: one in faults.random_ppm
+ * completions, of a kind that applies to this queue. */
+static uint32_t
+fault_rng(struct opnic_model_faults *f)
 {
-	uint32_t slot = q->cons & q->mask;
-	struct opnic_cpl *c = &q->cpl[slot];
-	uint16_t phase = ((q->cons >> __builtin_ctz(q->size)) & 1) ? 0 :
-			 OPNIC_CPL_PHASE;
-	uint16_t idx = (uint16_t)slot;
+	/* xorshift32: reproducible from the seed the user gave. */
+	uint32_t x = f->rng != 0 ? f->rng : 0x9e3779b9u;
 
-	if (dev->faults.garbage_cpl_idx) {
-		dev->faults.garbage_cpl_idx--;
-		idx = (uint16_t)(slot + 1 + q->size);
-	}
-	if (dev->faults.garbage_cpl_len && q->is_rx) {
-		dev->faults.garbage_cpl_len--;
-		len = 0xffff;
-	}
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	f->rng = x;
+	return x;
+}
+
+static void
+random_fault(struct opnic_model_faults *f, int is_rx)
+{
+	static const uint8_t rx_kinds[] = { OPNIC_FK_CPL_LEN, OPNIC_FK_CPL_IDX,
+		OPNIC_FK_CPL_PHASE, OPNIC_FK_CPL_DUP, OPNIC_FK_DMA };
+	static const uint8_t tx_kinds[] = { OPNIC_FK_CPL_IDX, OPNIC_FK_CPL_PHASE };
+	uint32_t r;
+
+	if (f->random_ppm == 0 || fault_rng(f) % 1000000u >= f->random_ppm)
+		return;
+	r = fault_rng(f);
+	if (is_rx)
+		f->pending[rx_kinds[r % sizeof(rx_kinds)]]++;
+	else
+		f->pending[tx_kinds[r % sizeof(tx_kinds)]]++;
+}
+
+/* Take one pending fault of this kind; counts it as injected. */
+static int
+take_fault(struct opnic_model_faults *f, unsigned int kind)
+{
+	if (f->pending[kind] == 0)
+		return 0;
+	f->pending[kind]--;
+	f->injected[kind]++;
+	return 1;
+}
+
+static uint16_t
+lap_phase(const struct opnic_model_q *q, uint32_t index)
+{
+	return ((index >> __builtin_ctz(q->size)) & 1) ? 0 : OPNIC_CPL_PHASE;
+}
+
+static void
+store_cpl(struct opnic_cpl *c, uint16_t idx, uint16_t len, uint16_t status,
+	  uint32_t hash, uint16_t flags)
+{
 	c->rss_hash = hash;
 	c->idx = idx;
 	c->len = len;
 	c->status = status;
 	/* The phase is written last: the driver owns the record once it sees
 	 * the new phase (spec 5.3). */
-	__atomic_store_n(&c->flags,
-			 (uint16_t)(phase | (hash_valid ? OPNIC_CPL_RSS : 0)),
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&c->flags, flags, __ATOMIC_RELEASE);
+}
+
+static void
+write_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q, uint16_t len,
+	  uint16_t status, uint32_t hash, int hash_valid)
+{
+	struct opnic_model_faults *f = &dev->faults;
+	uint32_t slot = q->cons & q->mask;
+	uint16_t phase = lap_phase(q, q->cons);
+	uint16_t idx = (uint16_t)slot;
+
+	random_fault(f, q->is_rx);
+	if (take_fault(f, OPNIC_FK_CPL_IDX))
+		idx = (uint16_t)(slot + 1 + q->size);
+	if (q->is_rx && take_fault(f, OPNIC_FK_CPL_LEN))
+		len = 0xffff;
+	if (take_fault(f, OPNIC_FK_CPL_PHASE))
+		phase ^= OPNIC_CPL_PHASE;	/* the driver never sees it */
+	store_cpl(&q->cpl[slot], idx, len, status, hash,
+		  (uint16_t)(phase | (hash_valid ? OPNIC_CPL_RSS : 0)));
 	q->cons++;
+	/* A duplicate: the same record again in the next slot, which uses up
+	 * the next posted RX descriptor without a frame. */
+	if (q->is_rx && q->cons != q->prod && take_fault(f, OPNIC_FK_CPL_DUP)) {
+		store_cpl(&q->cpl[q->cons & q->mask], idx, len, status, hash,
+			  (uint16_t)(lap_phase(q, q->cons) |
+				     (hash_valid ? OPNIC_CPL_RSS : 0)));
+		q->cons++;
+	}
+}
+
+/* A completion for a descriptor the driver has not posted: written into the
+ * slot after the last posted one, with the phase that slot will have when
+ * it is posted; the device's own counters do not move. */
+static void
+unposted_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q)
+{
+	if (!take_fault(&dev->faults, OPNIC_FK_CPL_UNPOSTED))
+		return;
+	store_cpl(&q->cpl[q->prod & q->mask], (uint16_t)(q->prod & q->mask), 60,
+		  OPNIC_CPL_ST_OK, 0, lap_phase(q, q->prod));
 }
 
 static int
@@ -238,9 +312,12 @@ rx_pick_queue(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len,
 	return q < dev->prof.queues ? q : 0;
 }
 
-/* Take a frame from the wire into this device's RX. */
-static void
-rx_frame(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len)
+/* Take a frame from the wire into this device's RX. With may_wait, a full
+ * ring is not a drop: nothing is counted and -EAGAIN tells the wire to offer
+ * the frame again (pcap replay, tester at "as fast as the ring takes"). */
+int
+opnic_model_rx_offer(struct opnic_model_dev *dev, const uint8_t *f,
+		     uint32_t len, int may_wait)
 {
 	struct opnic_model_q *q;
 	const struct opnic_rx_desc *d;
@@ -249,19 +326,21 @@ rx_frame(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len)
 	int valid;
 
 	if (dev->faults.surprise_removed)
-		return;
+		return -ENODEV;
 	if (!dev->link_up) {
 		dev->st[OPNIC_ST_LINK_DROPS / 8]++;
-		return;
+		return -ENOLINK;
 	}
 	if (!rx_accept(dev, f)) {
 		dev->st[OPNIC_ST_RX_FILTERED / 8]++;
-		return;
+		return -EPERM;
 	}
 	q = &dev->rxq[rx_pick_queue(dev, f, len, &hash, &valid)];
 	if (!q->running) {
+		if (may_wait)
+			return -EAGAIN;
 		dev->st[OPNIC_ST_RX_NO_DESC / 8]++;
-		return;
+		return -ENOBUFS;
 	}
 	if (q->cons == q->prod) {
 		q->prod = q->shadow != NULL ?
@@ -273,34 +352,39 @@ rx_frame(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len)
 			q->prod = q->cons;
 		}
 		if (q->cons == q->prod) {
+			unposted_cpl(dev, q);
+			if (may_wait)
+				return -EAGAIN;
 			dev->st[OPNIC_ST_RX_NO_DESC / 8]++;
-			return;
+			return -ENOBUFS;
 		}
 	}
 	d = (const struct opnic_rx_desc *)(q->ring + (q->cons & q->mask) * 16);
 	if (len > q->buf_size) {
 		dev->st[OPNIC_ST_RX_TOO_LONG / 8]++;
 		write_cpl(dev, q, 0, OPNIC_CPL_ST_TOO_LONG, 0, 0);
-		return;
+		return -EMSGSIZE;
 	}
 	buf = opnic_dma_ptr(dev->dma, d->addr, len);
-	if (dev->faults.dma_unmapped && buf != NULL) {
+	if (buf != NULL && take_fault(&dev->faults, OPNIC_FK_DMA)) {
 		/* Injected: behave as if the driver had posted an IOVA the
 		 * IOMMU does not map. */
-		dev->faults.dma_unmapped--;
 		buf = NULL;
 	}
 	if (buf == NULL) {
 		dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
 		write_cpl(dev, q, 0, OPNIC_CPL_ST_DMA_ERR, 0, 0);
-		return;
+		return -EFAULT;
 	}
 	memcpy(buf, f, len);
+	if (take_fault(&dev->faults, OPNIC_FK_CORRUPT))
+		buf[len - 1] ^= 0xff;	/* a bit error the CRC did not catch */
 	q->pkts++;
 	q->bytes += len;
 	dev->st[OPNIC_ST_RX_PKTS / 8]++;
 	dev->st[OPNIC_ST_RX_BYTES / 8] += len;
 	write_cpl(dev, q, (uint16_t)len, OPNIC_CPL_ST_OK, hash, valid);
+	return 0;
 }
 
 static unsigned int
@@ -336,8 +420,10 @@ tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 		}
 		if (!dev->link_up)
 			dev->st[OPNIC_ST_LINK_DROPS / 8]++;
+		else if (dev->wire_tx != NULL)
+			dev->wire_tx(dev->wire_ctx, f, len);
 		else if (dev->peer != NULL)
-			rx_frame(dev->peer, f, len);
+			opnic_model_rx_offer(dev->peer, f, len, 0);
 		q->pkts++;
 		q->bytes += len;
 		dev->st[OPNIC_ST_TX_PKTS / 8]++;

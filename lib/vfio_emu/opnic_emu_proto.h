@@ -53,16 +53,9 @@ enum opnic_msg_type {
 	OPNIC_MSG_RESET,	/* dev: function-level reset */
 	OPNIC_MSG_LINK,		/* dev, a = 1 up / 0 down */
 	OPNIC_MSG_STATUS,	/* dev; reply text */
-	OPNIC_MSG_FAULT,	/* dev, a = enum opnic_fault, b = count */
+	OPNIC_MSG_FAULT,	/* dev, text = fault name, b = count, c = seed */
 	OPNIC_MSG_QUIT,
-};
-
-enum opnic_fault {
-	OPNIC_FAULT_CPL_LEN = 1,
-	OPNIC_FAULT_CPL_IDX = 2,
-	OPNIC_FAULT_REMOVE = 3,
-	OPNIC_FAULT_LINK_FLAP = 4,
-	OPNIC_FAULT_DMA = 5,
+	OPNIC_MSG_WIRE,		/* dev, text = wire command; reply text */
 };
 
 struct opnic_msg {
@@ -73,7 +66,7 @@ struct opnic_msg {
 	uint64_t c;
 	int32_t status;		/* reply: 0 or -errno */
 	uint32_t len;		/* reply: bytes of text */
-	char text[1024];	/* reply: message or status text */
+	char text[3072];	/* reply: message or status text */
 };
 
 #endif /* _OPNIC_EMU_PROTO_H_ */

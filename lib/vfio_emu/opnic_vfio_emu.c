@@ -1264,6 +1264,12 @@ region_rw(int fd, struct emu_dev *d, void *buf, size_t count, uint64_t pos,
 		errno = EINVAL;
 		return -1;
 	}
+	/* Surprise removal (the model wipes config space to all ones): BAR
+	 * accesses fail as the kernel's do for a device that is gone. */
+	if (d->cfg[PCI_VENDOR_ID] == 0xff && d->cfg[PCI_VENDOR_ID + 1] == 0xff) {
+		errno = EIO;
+		return -1;
+	}
 	size = d->hdr.bar_size[idx];
 	if (off >= size) {
 		errno = EINVAL;

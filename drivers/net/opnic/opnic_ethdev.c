@@ -17,6 +17,7 @@
 
 #include <rte_kvargs.h>
 #include <rte_malloc.h>
+#include <rte_alarm.h>
 #include <rte_interrupts.h>
 #include <rte_bus_pci.h>
 #include <ethdev_driver.h>
@@ -341,6 +342,42 @@ opnic_check_mtu_fits(struct rte_eth_dev *dev, uint32_t mtu)
 
 static int opnic_dev_stop(struct rte_eth_dev *dev);
 
+#define OPNIC_WATCHDOG_US 100000
+
+/*
+ * Surprise removal (doc/faults.md): a removed device reads all ones and
+ * sends no interrupt, so a started port checks the ID block every 100 ms.
+ * Once it is gone the bursts stop touching the device (they return 0), the
+ * link reads down, and the application gets LSC and INTR_RMV events; it
+ * can stop and close the port as usual.
+ */
+static void
+opnic_watchdog(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	unsigned int i;
+
+	if (!ad->started)
+		return;
+	if (!opnic_hw_removed(ad)) {
+		rte_eal_alarm_set(OPNIC_WATCHDOG_US, opnic_watchdog, dev);
+		return;
+	}
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		if (dev->data->rx_queues[i] != NULL)
+			((struct opnic_rxq *)dev->data->rx_queues[i])->gone = 1;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		if (dev->data->tx_queues[i] != NULL)
+			((struct opnic_txq *)dev->data->tx_queues[i])->gone = 1;
+	ad->removals++;
+	PMD_DRV_LOG(ERR, "port %u: device removed; queues stopped, link down",
+		    dev->data->port_id);
+	opnic_dev_link_update(dev, 0);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
+}
+
 static int
 opnic_dev_start(struct rte_eth_dev *dev)
 {
@@ -385,6 +422,9 @@ opnic_dev_start(struct rte_eth_dev *dev)
 	dev->tx_pkt_burst = opnic_xmit_pkts;
 	ad->started = 1;
 	opnic_dev_link_update(dev, 0);
+	if (rte_eal_alarm_set(OPNIC_WATCHDOG_US, opnic_watchdog, dev) != 0)
+		PMD_DRV_LOG(WARNING, "port %u: no removal watchdog (alarm failed)",
+			    dev->data->port_id);
 	return 0;
 fail:
 	opnic_dev_stop(dev);
@@ -397,6 +437,8 @@ opnic_dev_stop(struct rte_eth_dev *dev)
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 	unsigned int i;
 
+	ad->started = 0;
+	rte_eal_alarm_cancel(opnic_watchdog, dev);
 	if (ad->lsc_intr)
 		opnic_intr_enable(dev, 0);
 	ad->lsc_intr = 0;
@@ -569,7 +611,7 @@ static const struct opnic_xstat_q opnic_q_xstats[] = {
 static unsigned int
 opnic_xstats_count(struct rte_eth_dev *dev)
 {
-	return (unsigned int)(N_DEV_X + 1 + N_Q_X * (dev->data->nb_rx_queues +
+	return (unsigned int)(N_DEV_X + 2 + N_Q_X * (dev->data->nb_rx_queues +
 						   dev->data->nb_tx_queues));
 }
 
@@ -585,6 +627,7 @@ opnic_dev_xstats_get_names(struct rte_eth_dev *dev,
 		strlcpy(names[k++].name, opnic_dev_xstats[i].name,
 			sizeof(names[0].name));
 	strlcpy(names[k++].name, "lsc_interrupts", sizeof(names[0].name));
+	strlcpy(names[k++].name, "device_removals", sizeof(names[0].name));
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		for (j = 0; j < N_Q_X; j++)
 			snprintf(names[k++].name, sizeof(names[0].name),
@@ -608,11 +651,17 @@ opnic_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	for (i = 0; i < N_DEV_X; i++, k++) {
 		uint32_t off = opnic_dev_xstats[i].off;
 
+		uint64_t v = opnic_hw_stat(ad, off);
+
 		xs[k].id = k;
-		xs[k].value = opnic_hw_stat(ad, off) - ad->dev_base[off / 8];
+		/* A removed device has no counters left to read. */
+		xs[k].value = v >= ad->dev_base[off / 8] ?
+			      v - ad->dev_base[off / 8] : 0;
 	}
 	xs[k].id = k;
 	xs[k++].value = ad->lsc_interrupts;
+	xs[k].id = k;
+	xs[k++].value = ad->removals;
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct opnic_rxq *q = dev->data->rx_queues[i];
 

@@ -50,6 +50,7 @@ struct opnic_adapter {
 	int intr_registered;
 	struct rte_intr_handle *own_intr;	/* self-mapped devices */
 	uint64_t lsc_interrupts;
+	uint64_t removals;	/* surprise removals seen by the watchdog */
 	uint64_t dev_base[OPNIC_ST_NPORT];	/* stats_reset snapshot */
 	int started;
 };
@@ -95,6 +96,7 @@ struct opnic_rxq {
 	uint64_t shadow_iova;
 	uint16_t nb_desc;
 	uint8_t running;
+	volatile uint8_t gone;		/* device removed: bursts return 0 */
 };
 
 struct opnic_txq {
@@ -119,6 +121,7 @@ struct opnic_txq {
 	uint64_t shadow_iova;
 	uint16_t nb_desc;
 	uint8_t running;
+	volatile uint8_t gone;		/* device removed: bursts return 0 */
 };
 
 #define OPNIC_DEV_PRIVATE(dev) ((struct opnic_adapter *)(dev)->data->dev_private)

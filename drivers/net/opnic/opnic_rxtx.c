@@ -278,28 +278,78 @@ rx_refill(struct opnic_rxq *q, uint32_t count)
 	notify(&q->st, q->shadow, q->db_addr, q->db_fd, q->db_pos, prod);
 }
 
+static __rte_always_inline uint16_t
+cpl_phase(uint32_t index, uint32_t log2)
+{
+	return ((index >> log2) & 1) ? 0 : OPNIC_CPL_PHASE;
+}
+
+/*
+ * The head completion is not ready. A device completes in ring order, so if
+ * the record after it is ready the head was lost or written with a stale
+ * phase: without this the queue would wait on it forever. Only runs when a
+ * burst stops early, and reads one more completion.
+ */
+static int
+head_skipped(volatile struct opnic_cpl *cpl, uint32_t cons, uint32_t prod,
+	     uint32_t mask, uint32_t log2)
+{
+	uint32_t next = cons + 1;
+
+	if (next == prod || (uint32_t)(prod - next) > mask + 1u)
+		return 0;
+	if ((rte_le_to_cpu_16(cpl[next & mask].flags) & OPNIC_CPL_PHASE) !=
+	    cpl_phase(next, log2))
+		return 0;
+	/* The next record was written after the head: read the head again
+	 * after it. */
+	rte_io_rmb();
+	return (rte_le_to_cpu_16(cpl[cons & mask].flags) & OPNIC_CPL_PHASE) !=
+	       cpl_phase(cons, log2);
+}
+
+/* A skipped record still carries the phase the next lap waits for: make it
+ * read "not ready" then. The device is past this slot and cannot come back
+ * to it before the driver posts the slot again, after this store. */
+static void
+skip_stale(volatile struct opnic_cpl *c, uint32_t cons, uint32_t log2)
+{
+	c->flags = rte_cpu_to_le_16(cpl_phase(cons, log2));
+}
+
 uint16_t
 opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct opnic_rxq *q = rxq;
-	uint32_t cons = q->cons, mask = q->mask, free, i;
+	uint32_t cons = q->cons, prod = q->prod, mask = q->mask, free, i;
 	uint64_t bytes = 0;
 	uint16_t nb = 0;
 
+	if (unlikely(q->gone))
+		return 0;
 	/* The device wrote these lines from another core: start all the
 	 * misses of the burst at once instead of one after another. */
 	for (i = 0; i < n; i += 4)
 		rte_prefetch0(&q->cpl[(cons + i) & mask]);
-	while (nb < n) {
+	/* Never past what was posted: a completion for a descriptor we did
+	 * not hand out is not read. */
+	while (nb < n && cons != prod) {
 		uint32_t slot = cons & mask;
 		volatile struct opnic_cpl *c = &q->cpl[slot];
-		uint16_t phase = ((cons >> q->log2) & 1) ? 0 : OPNIC_CPL_PHASE;
 		uint16_t flags = rte_le_to_cpu_16(c->flags);
 		struct rte_mbuf *m;
 		uint16_t len, idx, status;
 
-		if ((flags & OPNIC_CPL_PHASE) != phase)
-			break;
+		if ((flags & OPNIC_CPL_PHASE) != cpl_phase(cons, q->log2)) {
+			if (likely(!head_skipped(q->cpl, cons, prod, mask, q->log2)))
+				break;
+			q->st.bad_cpl++;
+			skip_stale(c, cons, q->log2);
+			rte_pktmbuf_free(q->sw_ring[slot]);
+			q->sw_ring[slot] = NULL;
+			cons++;
+			continue;
+		}
 		/* The rest of the record was written before the phase. */
 		rte_io_rmb();
 		len = rte_le_to_cpu_16(c->len);
@@ -352,15 +402,23 @@ tx_clean(struct opnic_txq *q)
 	while (cons != prod) {
 		uint32_t slot = cons & mask;
 		volatile struct opnic_cpl *c = &q->cpl[slot];
-		uint16_t phase = ((cons >> q->log2) & 1) ? 0 : OPNIC_CPL_PHASE;
 
-		if ((rte_le_to_cpu_16(c->flags) & OPNIC_CPL_PHASE) != phase)
-			break;
-		rte_io_rmb();
-		if (unlikely(rte_le_to_cpu_16(c->idx) != slot))
+		if ((rte_le_to_cpu_16(c->flags) & OPNIC_CPL_PHASE) !=
+		    cpl_phase(cons, q->log2)) {
+			if (likely(!head_skipped(q->cpl, cons, prod, mask, q->log2)))
+				break;
+			/* The device went past it: the frame is done. */
 			q->st.bad_cpl++;
-		else if (unlikely(rte_le_to_cpu_16(c->status) != OPNIC_CPL_ST_OK))
-			q->st.cpl_errors++;
+			skip_stale(c, cons, q->log2);
+		} else {
+			/* The rest of the record was written before the phase. */
+			rte_io_rmb();
+			if (unlikely(rte_le_to_cpu_16(c->idx) != slot))
+				q->st.bad_cpl++;
+			else if (unlikely(rte_le_to_cpu_16(c->status) !=
+					  OPNIC_CPL_ST_OK))
+				q->st.cpl_errors++;
+		}
 		done[nfree++] = q->sw_ring[slot];
 		q->sw_ring[slot] = NULL;
 		cons++;
@@ -382,6 +440,8 @@ opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t bytes = 0;
 	uint16_t i, sent = 0;
 
+	if (unlikely(q->gone))
+		return 0;	/* device removed: the application keeps them */
 	tx_clean(q);
 	prod = q->prod;
 	space = q->nb_desc - (prod - q->cons);

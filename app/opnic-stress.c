@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * opnic-stress: long-running robustness checks with net_opnic linked in
+ * (built with AddressSanitizer/UBSan in build/asan, so every access the PMD
+ * makes is checked). Two modes, both forwarding port 0 <-> port 1:
+ *
+ *   --bursts N   N receive bursts (over both ports) while the model injects
+ *                faults (opnic-ctl fault DEV random PPM SEED). Then stop and
+ *                close: every mbuf must be back in the mempool. Prints the
+ *                fault counters from xstats.
+ *   --cycles N   N times: probe both devices, configure, start, forward,
+ *                stop, close, remove. Checks that each cycle returns every
+ *                mbuf and that DPDK heap bytes, memzones and open file
+ *                descriptors do not grow from cycle to cycle.
+ *
+ *   opnic-run -- build/asan/app/opnic-stress --in-memory -l 0,1 -- --bursts 1000000
+ * Exit status 0 only when every check passed.
+ */
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus_pci.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+
+#define BURST 32
+#define RING 512
+#define NB_MBUF 8191
+#define SEED_BURSTS 8
+
+static const char *const bdf[2] = { "0000:0b:00.0", "0000:0b:01.0" };
+static int failures;
+
+#define FAIL(...) do {						\
+	printf("CHECK FAILED: " __VA_ARGS__);			\
+	printf("\n");						\
+	failures++;						\
+} while (0)
+
+static int
+port_up(uint16_t port, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.intr_conf.lsc = 1;
+	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (ret == 0)
+		ret = rte_eth_rx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port),
+					     NULL, mp);
+	if (ret == 0)
+		ret = rte_eth_tx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port),
+					     NULL);
+	if (ret == 0)
+		ret = rte_eth_dev_start(port);
+	if (ret == 0)
+		ret = rte_eth_promiscuous_enable(port);
+	return ret;
+}
+
+/* Put frames on the wire so forwarding has something to move. */
+static void
+seed(uint16_t port, struct rte_mempool *mp, unsigned int bursts)
+{
+	struct rte_mbuf *m[BURST];
+	unsigned int b;
+	uint16_t i, sent;
+
+	for (b = 0; b < bursts; b++) {
+		if (rte_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
+			return;
+		for (i = 0; i < BURST; i++) {
+			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], 64);
+
+			memset(p, 0, 64);
+			memset(p, 0xff, 6);
+			p[6] = 0x02;
+			p[11] = (uint8_t)port;
+			p[12] = 0x88;
+			p[13] = 0xb5;
+			p[14] = (uint8_t)i;
+		}
+		sent = rte_eth_tx_burst(port, 0, m, BURST);
+		if (sent < BURST)
+			rte_pktmbuf_free_bulk(&m[sent], BURST - sent);
+	}
+}
+
+/* Forward for this many RX bursts (over both ports); returns frames moved.
+ * Frames lost to faults are replaced so the wire never runs dry. */
+static uint64_t
+forward(struct rte_mempool *mp, uint64_t bursts)
+{
+	uint64_t b, moved = 0, idle = 0;
+
+	for (b = 0; b < bursts; b++) {
+		uint16_t port = (uint16_t)(b & 1), n, s;
+		struct rte_mbuf *m[BURST];
+
+		n = rte_eth_rx_burst(port, 0, m, BURST);
+		if (n == 0) {
+			if (++idle == 1000) {
+				seed(port, mp, 1);
+				idle = 0;
+			}
+			continue;
+		}
+		idle = 0;
+		s = rte_eth_tx_burst(port ^ 1, 0, m, n);
+		moved += s;
+		if (s < n)
+			rte_pktmbuf_free_bulk(&m[s], n - s);
+	}
+	return moved;
+}
+
+static uint64_t
+xstat_sum(uint16_t port, const char *suffix)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *xs;
+	uint64_t sum = 0;
+	int n, i;
+
+	n = rte_eth_xstats_get_names(port, NULL, 0);
+	if (n <= 0)
+		return 0;
+	names = calloc((size_t)n, sizeof(*names));
+	xs = calloc((size_t)n, sizeof(*xs));
+	if (names != NULL && xs != NULL &&
+	    rte_eth_xstats_get_names(port, names, (unsigned int)n) == n &&
+	    rte_eth_xstats_get(port, xs, (unsigned int)n) == n)
+		for (i = 0; i < n; i++) {
+			size_t l = strlen(names[i].name), sl = strlen(suffix);
+
+			if (l >= sl && strcmp(names[i].name + l - sl, suffix) == 0)
+				sum += xs[i].value;
+		}
+	free(names);
+	free(xs);
+	return sum;
+}
+
+static void
+ports_down(void)
+{
+	uint16_t p;
+
+	for (p = 0; p < 2; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+}
+
+static void
+check_mempool(struct rte_mempool *mp, const char *when)
+{
+	unsigned int avail = rte_mempool_avail_count(mp);
+
+	if (avail != mp->size)
+		FAIL("%s: %u of %u mbufs in the mempool (%u lost)", when, avail,
+		     mp->size, mp->size - avail);
+}
+
+static int
+run_bursts(struct rte_mempool *mp, uint64_t bursts)
+{
+	uint64_t moved, bad = 0, err = 0, pkts = 0;
+	uint16_t p;
+
+	for (p = 0; p < 2; p++)
+		if (port_up(p, mp) != 0) {
+			FAIL("cannot start port %u", p);
+			return 1;
+		}
+	seed(0, mp, SEED_BURSTS);
+	seed(1, mp, SEED_BURSTS);
+	moved = forward(mp, bursts);
+	for (p = 0; p < 2; p++) {
+		bad += xstat_sum(p, "_bad_cpl");
+		err += xstat_sum(p, "_cpl_errors");
+		pkts += xstat_sum(p, "rx_good_packets");
+	}
+	printf("bursts %" PRIu64 " forwarded %" PRIu64 " rx_packets %" PRIu64
+	       " bad_cpl %" PRIu64 " cpl_errors %" PRIu64 "\n", bursts, moved,
+	       pkts, bad, err);
+	if (moved == 0)
+		FAIL("nothing forwarded");
+	ports_down();
+	check_mempool(mp, "after stop and close");
+	return 0;
+}
+
+static unsigned int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void
+memzone_count_cb(const struct rte_memzone *mz, void *arg)
+{
+	(void)mz;
+	(*(unsigned int *)arg)++;
+}
+
+struct footprint {
+	size_t heap;
+	unsigned int memzones, fds;
+};
+
+static void
+footprint(struct footprint *f)
+{
+	struct rte_malloc_socket_stats st;
+	int s;
+
+	f->heap = 0;
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			f->heap += st.heap_allocsz_bytes;
+	f->memzones = 0;
+	rte_memzone_walk(memzone_count_cb, &f->memzones);
+	f->fds = count_fds();
+}
+
+static int
+run_cycles(struct rte_mempool *mp, unsigned int cycles)
+{
+	struct footprint first = { 0 }, now;
+	unsigned int c;
+	uint64_t moved = 0;
+	uint16_t p;
+
+	for (c = 0; c < cycles && failures == 0; c++) {
+		if (c > 0)
+			for (p = 0; p < 2; p++)
+				if (rte_dev_probe(bdf[p]) != 0) {
+					FAIL("cycle %u: probe of %s failed", c, bdf[p]);
+					return 1;
+				}
+		if (rte_eth_dev_count_avail() != 2) {
+			FAIL("cycle %u: %u ports after probe", c,
+			     rte_eth_dev_count_avail());
+			return 1;
+		}
+		for (p = 0; p < 2; p++)
+			if (port_up(p, mp) != 0) {
+				FAIL("cycle %u: cannot start port %u", c, p);
+				return 1;
+			}
+		seed(0, mp, 1);
+		seed(1, mp, 1);
+		/* Under traffic: at least 1000 frames each cycle. */
+		{
+			uint64_t got = 0, tries = 0;
+
+			while (got < 1000 && tries++ < 2000)
+				got += forward(mp, 1000);
+			if (got < 1000)
+				FAIL("cycle %u: only %" PRIu64 " frames forwarded", c, got);
+			moved += got;
+		}
+		for (p = 0; p < 2; p++) {
+			struct rte_eth_dev_info info;
+
+			if (rte_eth_dev_info_get(p, &info) != 0 || info.device == NULL) {
+				FAIL("cycle %u: port %u has no device", c, p);
+				return 1;
+			}
+			rte_eth_dev_stop(p);
+			rte_eth_dev_close(p);
+			if (rte_dev_remove(info.device) != 0)
+				FAIL("cycle %u: remove of %s failed", c, bdf[p]);
+		}
+		check_mempool(mp, "after close");
+		/* The first cycle warms caches (log strings, interrupt
+		 * thread, EAL tables): compare every later cycle with it. */
+		if (c == 0) {
+			footprint(&first);
+			continue;
+		}
+		footprint(&now);
+		if (now.heap > first.heap || now.memzones > first.memzones ||
+		    now.fds > first.fds)
+			FAIL("cycle %u: grew: heap %zu -> %zu bytes, memzones %u -> %u, "
+			     "fds %u -> %u", c, first.heap, now.heap, first.memzones,
+			     now.memzones, first.fds, now.fds);
+	}
+	footprint(&now);
+	printf("cycles %u forwarded %" PRIu64 " heap_bytes %zu memzones %u fds %u\n",
+	       c, moved, now.heap, now.memzones, now.fds);
+	if (moved == 0)
+		FAIL("nothing forwarded");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rte_mempool *mp;
+	uint64_t bursts = 0;
+	unsigned long cycles = 0;
+	int ret, i;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "opnic-stress: EAL init failed\n");
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	for (i = 1; i < argc; i++) {
+		char *e = NULL;
+
+		if (strcmp(argv[i], "--bursts") == 0 && i + 1 < argc)
+			bursts = strtoull(argv[++i], &e, 0);
+		else if (strcmp(argv[i], "--cycles") == 0 && i + 1 < argc)
+			cycles = strtoul(argv[++i], &e, 0);
+		if (e == NULL || *e != '\0' || (bursts == 0 && cycles == 0)) {
+			fprintf(stderr, "usage: opnic-stress [EAL options] -- "
+				"--bursts N | --cycles N (got '%s')\n", argv[i]);
+			return 2;
+		}
+	}
+	if ((bursts == 0) == (cycles == 0)) {
+		fprintf(stderr, "opnic-stress: give one of --bursts N or --cycles N\n");
+		return 2;
+	}
+	if (rte_eth_dev_count_avail() != 2) {
+		fprintf(stderr, "opnic-stress: need exactly 2 ports, found %u\n",
+			rte_eth_dev_count_avail());
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("opnic_stress", NB_MBUF, 0, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (mp == NULL) {
+		fprintf(stderr, "opnic-stress: cannot create the mbuf pool\n");
+		return 1;
+	}
+	if (bursts != 0)
+		run_bursts(mp, bursts);
+	else
+		run_cycles(mp, (unsigned int)cycles);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	printf("%s\n", failures ? "checks=failed" : "checks=passed");
+	return failures ? 1 : 0;
+}
