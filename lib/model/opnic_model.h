@@ -41,6 +41,7 @@ struct opnic_model_q {
 	uint32_t last_db;
 	uint32_t idle_polls;
 	uint32_t db_off;	/* doorbell register, BAR0 offset */
+	uint32_t phase_fault_at;	/* cons of the last stale-phase fault */
 	uint64_t ring_iova;
 	uint64_t cpl_iova;
 	uint64_t shadow_iova;

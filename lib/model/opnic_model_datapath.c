@@ -54,6 +54,7 @@ opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
 	if (mq->running)
 		return;
 	memset(mq, 0, sizeof(*mq));
+	mq->phase_fault_at = ~0u - 1;
 	mq->is_rx = (uint8_t)is_rx;
 	mq->qid = (uint8_t)q;
 	log2 = qreg(dev, is_rx, q, OPNIC_Q_SIZE_LOG2);
@@ -247,8 +248,12 @@ write_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q, uint16_t len,
 		idx = (uint16_t)(slot + 1 + q->size);
 	if (q->is_rx && take_fault(f, OPNIC_FK_CPL_LEN))
 		len = 0xffff;
-	if (take_fault(f, OPNIC_FK_CPL_PHASE))
+	/* A lost completion is isolated: the one after it is written (a run
+	 * of lost completions is a hung queue, doc/faults.md). */
+	if (q->cons != q->phase_fault_at + 1 && take_fault(f, OPNIC_FK_CPL_PHASE)) {
 		phase ^= OPNIC_CPL_PHASE;	/* the driver never sees it */
+		q->phase_fault_at = q->cons;
+	}
 	store_cpl(&q->cpl[slot], idx, len, status, hash,
 		  (uint16_t)(phase | (hash_valid ? OPNIC_CPL_RSS : 0)));
 	q->cons++;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * pcap:rx=FILE,tx=FILE,loop=N — replay the Ethernet frames of a pcap file
- * into the port's RX (as fast as the RX ring takes them: a frame waits for a
- * descriptor, it is never dropped for lack of one) and record what the port
+ * pcap:rx=FILE,tx=FILE,loop=N,holdoff_ms=N — replay the Ethernet frames of a
+ * pcap file into the port's RX (as fast as the RX ring takes them: a frame
+ * waits for a descriptor, it is never dropped for lack of one; replay starts
+ * holdoff_ms, default 500, after the application first runs an RX queue,
+ * or at once on "opnic-ctl wire N reset") and record what the port
  * transmits into a pcap file (microsecond timestamps, link type Ethernet).
  * Either side may be left out. The input file is checked record by record;
  * a bad file is refused with the record number and the value at fault.
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "opnic_wire.h"
 
@@ -39,8 +42,45 @@ struct pcap {
 	uint64_t next;		/* next frame to offer */
 	uint64_t loops, loop;	/* replay the file this many times */
 	uint64_t replayed, dropped, written, write_errors;
+	uint64_t holdoff_ns;	/* replay starts this long after RX runs */
+	uint64_t armed_ns;	/* when an RX queue was first seen running */
+	int started;
 	FILE *tx;
 };
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Like a tester that waits for link-up: replay begins once the application
+ * has started an RX queue and had holdoff to finish its setup (testpmd
+ * turns on promiscuous mode just after the port starts). */
+static int
+replay_ready(struct opnic_wire *w, struct pcap *p)
+{
+	unsigned int q;
+	int running = 0;
+
+	if (p->started)
+		return 1;
+	for (q = 0; q < w->dev->prof.queues; q++)
+		running |= w->dev->rxq[q].running;
+	if (!running) {
+		p->armed_ns = 0;
+		return 0;
+	}
+	if (p->armed_ns == 0)
+		p->armed_ns = now_ns();
+	if (now_ns() - p->armed_ns < p->holdoff_ns)
+		return 0;
+	p->started = 1;
+	return 1;
+}
 
 static uint32_t
 rd32(const uint8_t *p, int swap)
@@ -171,7 +211,16 @@ pcap_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
 	}
 	if (strcmp(key, "loop") == 0)
 		return opnic_wire_num(key, val, 1, 1000000, &p->loops, err, errlen);
-	snprintf(err, errlen, "pcap: unknown key '%s' (rx, tx, loop)", key);
+	if (strcmp(key, "holdoff_ms") == 0) {
+		uint64_t ms;
+
+		if (opnic_wire_num(key, val, 0, 60000, &ms, err, errlen) != 0)
+			return -1;
+		p->holdoff_ns = ms * 1000000ull;
+		return 0;
+	}
+	snprintf(err, errlen, "pcap: unknown key '%s' (rx, tx, loop, holdoff_ms)",
+		 key);
 	return -1;
 }
 
@@ -187,6 +236,7 @@ pcap_open(struct opnic_wire *w, const char *args, char *err, size_t errlen)
 		return -1;
 	}
 	p->loops = 1;
+	p->holdoff_ns = 500000000ull;
 	if (opnic_wire_kv(args, ",", pcap_kv, p, err, errlen) != 0)
 		goto fail;
 	if (p->rx_path[0] == '\0' && p->tx_path[0] == '\0') {
@@ -230,6 +280,8 @@ pcap_poll(struct opnic_wire *w)
 	struct pcap *p = w->priv;
 	unsigned int n = 0;
 
+	if (p->nframes == 0 || !replay_ready(w, p))
+		return 0;
 	while (n < PCAP_BURST && p->nframes != 0 && p->loop < p->loops) {
 		const struct pcap_frame *fr = &p->frames[p->next];
 		int r = opnic_model_rx_offer(w->dev, p->data + fr->off, fr->len, 1);
@@ -255,8 +307,9 @@ pcap_command(struct opnic_wire *w, const char *cmd, char *out, size_t outlen)
 	struct pcap *p = w->priv;
 
 	if (strcmp(cmd, "reset") == 0) {
-		/* Replay from the start again. */
+		/* Replay from the start again, now. */
 		p->next = p->loop = 0;
+		p->started = 1;
 		p->replayed = p->dropped = 0;
 	} else if (strcmp(cmd, "status") != 0) {
 		snprintf(out, outlen, "pcap wire: unknown command '%s' (status, reset)\n",
