@@ -156,6 +156,31 @@ resolve(void)
 			 __ATOMIC_RELEASE);
 }
 
+/*
+ * Test hook for a device whose BAR0 is smaller than its registers need (a
+ * bitstream built with the wrong BAR size): OPNIC_EMU_BAR0_SIZE makes the
+ * kernel side report a smaller BAR0 (a power of two >= 4 KiB). The model
+ * keeps its full register file; the driver must refuse the device.
+ */
+static void
+shrink_bar0(struct emu_dev *d)
+{
+	const char *s = getenv("OPNIC_EMU_BAR0_SIZE");
+	unsigned long v;
+	char *end;
+
+	if (s == NULL)
+		return;
+	v = strtoul(s, &end, 0);
+	if (*end != '\0' || v < 4096 || (v & (v - 1)) != 0 ||
+	    v >= d->hdr.bar_size[0]) {
+		emu_log("OPNIC_EMU_BAR0_SIZE='%s' ignored: expected a power of two "
+			"from 0x1000 to below 0x%x", s, d->hdr.bar_size[0]);
+		return;
+	}
+	d->hdr.bar_size[0] = (uint32_t)v;
+}
+
 static void
 load_devices(void)
 {
@@ -194,6 +219,7 @@ load_devices(void)
 		d->ino = st.st_ino;
 		d->cfg = cfg;
 		d->container = -1;
+		shrink_bar0(d);
 		for (unsigned int b = 0; b < 6; b++) {
 			uint32_t flags = PCI_BASE_ADDRESS_MEM_TYPE_64;
 

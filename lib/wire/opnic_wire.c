@@ -38,6 +38,15 @@ opnic_wire_open(const char *spec, struct opnic_model_dev *dev, char *err,
 		w->dev = dev;
 		if (w->ops->open(w, colon != NULL ? colon + 1 : "", err,
 				 errlen) != 0) {
+			/* Name the wire kind in the message unless it does. */
+			if (strncmp(err, w->ops->name, nlen) != 0) {
+				char *msg = strdup(err);
+
+				if (msg != NULL) {
+					snprintf(err, errlen, "%s: %s", w->ops->name, msg);
+					free(msg);
+				}
+			}
 			free(w);
 			return NULL;
 		}

@@ -73,6 +73,16 @@ devarg-value)
 	expect_noport "devarg db_suppress='2': accepted '0' or '1'" -- testpmd_on tight4k ,db_suppress=2 ;;
 devarg-regs)
 	expect_noport "devarg regs='mmap': accepted 'auto' or 'rw'" -- testpmd_on tight4k ,regs=mmap ;;
+devarg-lsc)
+	expect_noport "devarg lsc='irq': accepted 'intr' or 'poll'" -- testpmd_on tight4k ,lsc=irq ;;
+devarg-empty)
+	expect_noport "devarg db_suppress='': accepted '0' or '1'" -- testpmd_on tight4k ,db_suppress= ;;
+bar-small)
+	# The kernel reports a BAR0 of 4 KiB; the directory lists blocks
+	# beyond it: the driver refuses the device and says which block.
+	export OPNIC_EMU_BAR0_SIZE=0x1000
+	expect_noport "register block 'qcfg' at 0x1000 size 0x1000 does not fit BAR0 \(0x1000 bytes\)" -- \
+		testpmd_on separate "" ;;
 devarg-unknown)
 	expect_noport "cannot parse devargs 'turbo=1'" -- testpmd_on tight4k ,turbo=1 ;;
 block-version)
@@ -97,6 +107,25 @@ model-args)
 		"$build/app/opnic-model" --run-dir "$tmp/r" --devices 3
 	expect nonzero "--mac '0=zz:00:00:00:00:01': expected N=aa:bb:cc:dd:ee:ff" -- \
 		"$build/app/opnic-model" --run-dir "$tmp/r" --mac 0=zz:00:00:00:00:01 ;;
+wire-args)
+	m() { "$build/app/opnic-model" --run-dir "$tmp/r" "$@"; }
+	expect nonzero "--port 0: wire 'warp:1': unknown kind 'warp'" -- m --port 0=warp:1
+	expect nonzero "--port 0: tap:'': expected an interface name" -- m --port 0=tap:
+	expect nonzero "--port 1: pcap rx '$tmp/none.pcap': No such file" -- \
+		m --port 1=pcap:rx=$tmp/none.pcap
+	printf 'not a pcap file at all....' > "$tmp/bad.pcap"
+	expect nonzero "pcap rx '$tmp/bad.pcap': magic 0x20746f6e is not a pcap file" -- \
+		m --port 0=pcap:rx=$tmp/bad.pcap
+	# A valid header, then a record claiming 4000 bytes with 10 present.
+	python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<IHHiIII',0xa1b2c3d4,2,4,0,0,65535,1)+struct.pack('<IIII',0,0,4000,4000)+bytes(10))" > "$tmp/trunc.pcap"
+	expect nonzero "record 1 at byte 24: captured length 4000 \(frame length 4000\) is not a whole frame" -- \
+		m --port 0=pcap:rx=$tmp/trunc.pcap
+	python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<IHHiIII',0xa1b2c3d4,2,4,0,0,65535,105))" > "$tmp/wifi.pcap"
+	expect nonzero "link type 105, expected 1 \(Ethernet\)" -- m --port 0=pcap:rx=$tmp/wifi.pcap
+	expect nonzero "tester: size '10': expected a number from 64 to 9000" -- m --port 0=tester:size=10
+	expect nonzero "tester: unknown key 'speed'" -- m --port 0=tester:speed=9
+	expect nonzero "--port 5=tap:x: the model runs 2 devices" -- m --port 5=tap:x
+	expect nonzero "--random-faults 'lots': expected PPM" -- m --random-faults lots ;;
 ctl-args)
 	expect nonzero "device '12': expected 0..7" -- \
 		"$build/app/opnic-ctl" --run-dir "$tmp" link 12 up
