@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
 sdk="$build/sdk"
 
-need_pkgs="libdpdk-dev dpdk-dev dpdk libnuma-dev meson ninja-build pkg-config gcc dpkg-dev libpcap-dev gnuplot-nox python3 tcpdump iputils-ping iproute2"
+need_pkgs="libdpdk-dev dpdk-dev dpdk libnuma-dev meson ninja-build pkg-config gcc dpkg-dev libpcap-dev gnuplot-nox python3 dpdk-doc tcpdump iputils-ping iproute2"
 missing=""
 for p in $need_pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
