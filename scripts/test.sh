@@ -48,7 +48,7 @@ if scripts/ppc64le-sysroot.sh; then
 			-Ddpdk_sdk="$top/build/sdk/include" >/dev/null || rc3=1
 	fi
 	if [ $rc3 -eq 0 ] && ninja -C "$ppc" >/dev/null; then
-		meson test -C "$ppc" --print-errorlogs --suite unit --suite qemu-user
+		meson test -C "$ppc" --print-errorlogs --suite unit --suite qemu-user --suite power9
 		rc3=$?
 	else
 		echo "ppc64le cross build failed"

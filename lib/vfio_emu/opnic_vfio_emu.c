@@ -205,8 +205,12 @@ load_devices(void)
 			real_close(fd);
 			continue;
 		}
-		cfg = real_mmap(NULL, CFG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-				fd, OPNIC_SHM_CFG_OFF);
+		/* From file offset 0: an mmap offset must be a multiple of the
+		 * kernel's page size, 64 KiB on ppc64. */
+		cfg = real_mmap(NULL, OPNIC_SHM_BAR_OFF, PROT_READ | PROT_WRITE,
+				MAP_SHARED, fd, 0);
+		if (cfg != MAP_FAILED)
+			cfg = (uint8_t *)cfg + OPNIC_SHM_CFG_OFF;
 		real_close(fd);
 		if (cfg == MAP_FAILED)
 			continue;

@@ -47,7 +47,7 @@ kernel)
 	expect nonzero "--kernel 'weird': expected 'mappable' or 'hole'" -- \
 		"$build/app/opnic-run" --kernel weird -- true ;;
 page)
-	expect nonzero "--page-size '16k': expected '4k' or '64k'" -- \
+	expect nonzero "--page-size '16k': expected '4k', '64k' or 'native'" -- \
 		"$build/app/opnic-run" --page-size 16k -- true ;;
 profile-name)
 	expect nonzero "--profile 'nosuch': unknown \(have: fpga8k qdma64k separate tight4k" -- \

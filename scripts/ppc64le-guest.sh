@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# A POWER9 guest for the ppc64le tests: Debian's ppc64el kernel (real 64 KiB
+# pages) and an initramfs with busybox-static, the sysroot's runtime (DPDK
+# 22.11 libraries, PMDs and dpdk-testpmd, from scripts/ppc64le-sysroot.sh),
+# and the cross-built opnic model, VFIO emulation, PMD plugin and tools.
+# Everything comes from Debian packages and our build; nothing prebuilt is
+# committed. Cached in build/ppc64le/guest; the initramfs is rebuilt when
+# the cross build changed.
+#   scripts/ppc64le-guest.sh PPC_BUILD_DIR        -> prints the guest dir
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+ppc=$(cd "$1" && pwd)
+base="$top/build/ppc64le"
+sys="$base/sysroot"
+g="$base/guest"
+[ -f "$sys/.complete" ] || { echo "ppc64le-guest: run scripts/ppc64le-sysroot.sh first" >&2; exit 1; }
+command -v qemu-system-ppc64 >/dev/null && command -v cpio >/dev/null || {
+	echo "ppc64le-guest: installing qemu-system-ppc cpio" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-ppc cpio >/dev/null
+}
+mkdir -p "$g/debs"
+if ! ls "$g"/debs/linux-image-*.deb >/dev/null 2>&1 || ! ls "$g"/debs/busybox-static*.deb >/dev/null 2>&1; then
+	export APT_CONFIG="$base/apt/apt.conf"
+	kpkg=$(apt-cache depends linux-image-powerpc64le 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+	[ -n "$kpkg" ] || { echo "ppc64le-guest: no ppc64el kernel package found" >&2; exit 1; }
+	(cd "$g/debs" && apt-get download -q "$kpkg" busybox-static >/dev/null)
+fi
+if [ ! -f "$g/vmlinux" ]; then
+	rm -rf "$g/kx" && mkdir "$g/kx"
+	for d in "$g"/debs/*.deb; do dpkg -x "$d" "$g/kx"; done
+	cp "$g"/kx/boot/vmlinux-* "$g/vmlinux"
+fi
+
+ours=("$ppc/app/opnic-model" "$ppc/app/opnic-ctl" "$ppc/app/opnic-run"
+      "$ppc/app/opnic-vfio-info" "$ppc/lib/vfio_emu/libopnic_vfio_emu.so"
+      "$ppc/drivers/net/opnic/librte_net_opnic.so")
+stamp="$g/initramfs.cpio"
+fresh=1
+[ -f "$stamp" ] || fresh=0
+for f in "${ours[@]}" "$top"/tests/ppc64le/guest/* "$top"/config/*.profile; do
+	[ -e "$f" ] || { echo "ppc64le-guest: missing $f (cross build incomplete?)" >&2; exit 1; }
+	[ "$fresh" = 1 ] && [ "$f" -nt "$stamp" ] && fresh=0
+done
+if [ "$fresh" = 0 ]; then
+	root="$g/root"
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,usr/bin,usr/lib,dev/shm,var/run}
+	cp "$g/kx/bin/busybox" "$root/bin/busybox"
+	# The runtime of dpdk-testpmd; symlinks stay symlinks (librte_*.so.23
+	# -> dpdk/pmds-23.0: copies would load every PMD twice).
+	cp -a "$sys/lib" "$sys/lib64" "$root/"
+	mkdir -p "$root/usr/lib/powerpc64le-linux-gnu"
+	(cd "$sys/usr/lib/powerpc64le-linux-gnu" && tar cf - --exclude='*.a' --exclude=pkgconfig .) |
+		(cd "$root/usr/lib/powerpc64le-linux-gnu" && tar xf -)
+	cp "$sys/usr/bin/dpdk-testpmd" "$root/usr/bin/"
+	# Our build at the same absolute paths (opnic-run has them built in).
+	for f in "${ours[@]}"; do
+		mkdir -p "$root$(dirname "$f")"
+		cp "$f" "$root$f"
+	done
+	mkdir -p "$root$top/config"
+	cp "$top"/config/*.profile "$root$top/config/"
+	cp "$top"/tests/ppc64le/guest/init "$root/init"
+	cp "$top"/tests/ppc64le/guest/run-cases.sh "$root/run-cases.sh"
+	chmod +x "$root/init" "$root/run-cases.sh"
+	printf 'PPC=%s\nTOP=%s\n' "$ppc" "$top" > "$root/etc/opnic-paths"
+	(cd "$root" && find . | cpio -o -H newc --quiet) > "$stamp.tmp"
+	mv "$stamp.tmp" "$stamp"
+	rm -rf "$root"
+fi
+echo "$g"
