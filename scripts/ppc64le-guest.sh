@@ -21,13 +21,15 @@ command -v qemu-system-ppc64 >/dev/null && command -v cpio >/dev/null || {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-ppc cpio >/dev/null
 }
 mkdir -p "$g/debs"
-if ! ls "$g"/debs/linux-image-*.deb >/dev/null 2>&1 || ! ls "$g"/debs/busybox-static*.deb >/dev/null 2>&1; then
+# bash and coreutils: opnic-bench and opnic-testpmd are bash scripts.
+extra_pkgs="busybox-static bash coreutils libattr1 libgmp10"
+if ! ls "$g"/debs/linux-image-*.deb >/dev/null 2>&1 || ! ls "$g"/debs/coreutils_*.deb >/dev/null 2>&1; then
 	export APT_CONFIG="$base/apt/apt.conf"
 	kpkg=$(apt-cache depends linux-image-powerpc64le 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
 	[ -n "$kpkg" ] || { echo "ppc64le-guest: no ppc64el kernel package found" >&2; exit 1; }
-	(cd "$g/debs" && apt-get download -q "$kpkg" busybox-static >/dev/null)
+	(cd "$g/debs" && apt-get download -q "$kpkg" $extra_pkgs >/dev/null)
 fi
-if [ ! -f "$g/vmlinux" ]; then
+if [ ! -f "$g/vmlinux" ] || [ ! -x "$g/kx/bin/bash" ]; then
 	rm -rf "$g/kx" && mkdir "$g/kx"
 	for d in "$g"/debs/*.deb; do dpkg -x "$d" "$g/kx"; done
 	cp "$g"/kx/boot/vmlinux-* "$g/vmlinux"
@@ -35,7 +37,9 @@ fi
 
 ours=("$ppc/app/opnic-model" "$ppc/app/opnic-ctl" "$ppc/app/opnic-run"
       "$ppc/app/opnic-vfio-info" "$ppc/lib/vfio_emu/libopnic_vfio_emu.so"
-      "$ppc/drivers/net/opnic/librte_net_opnic.so")
+      "$ppc/drivers/net/opnic/librte_net_opnic.so" "$ppc/app/opnic-bench"
+      "$ppc/app/opnic-testpmd" "$ppc/app/opnic-plugin-path"
+      "$ppc/app/opnic-model-bench")
 stamp="$g/initramfs.cpio"
 fresh=1
 [ -f "$stamp" ] || fresh=0
@@ -55,6 +59,16 @@ if [ "$fresh" = 0 ]; then
 	(cd "$sys/usr/lib/powerpc64le-linux-gnu" && tar cf - --exclude='*.a' --exclude=pkgconfig .) |
 		(cd "$root/usr/lib/powerpc64le-linux-gnu" && tar xf -)
 	cp "$sys/usr/bin/dpdk-testpmd" "$root/usr/bin/"
+	# Debian's bash (/bin/bash) and coreutils (/usr/bin, ahead of busybox
+	# in PATH): opnic-bench and opnic-testpmd are bash scripts.
+	cp -a "$g"/kx/bin/* "$root/usr/bin/"
+	cp -a "$g"/kx/usr/bin/* "$root/usr/bin/"
+	rm -f "$root/usr/bin/busybox"
+	mv "$root/usr/bin/bash" "$root/bin/bash"
+	for d in lib/powerpc64le-linux-gnu usr/lib/powerpc64le-linux-gnu usr/libexec; do
+		mkdir -p "$root/$d"
+		[ -d "$g/kx/$d" ] && cp -a "$g/kx/$d/." "$root/$d/"
+	done
 	# Our build at the same absolute paths (opnic-run has them built in).
 	for f in "${ours[@]}"; do
 		mkdir -p "$root$(dirname "$f")"
