@@ -8,7 +8,7 @@
  * the bytes around them, whether the table page can be mmap'ed, and which
  * pages of each BAR DPDK's PCI bus left mapped after probe.
  *
- *   opnic-vfio-info [EAL options] -a <bdf>
+ *   opnic-vfio-info [EAL options] [--no-write] [--bar-test BAR:OFF] -a <bdf>
  *
  * Works on real vfio-pci devices and on the opnic emulation (opnic-run).
  * It never writes to a device except one 4-byte write into the MSI-X table
@@ -37,6 +37,56 @@
 
 static int probed;
 static int no_write;
+static int test_bar = -1;	/* --bar-test BAR:OFF */
+static uint32_t test_off;
+
+/*
+ * --bar-test BAR:OFF: the vfio_bar library (what net_opnic uses) on this
+ * device with every block forced to region read/write: read the MSI-X PBA
+ * and a table word through it, then write a pattern to the 32-bit register
+ * at BAR:OFF, read it back and restore it. Pick a register that is harmless
+ * to write (e1000e: RDBAL0 at BAR0:0x2800 while receive is off).
+ */
+static void
+bar_test(struct rte_pci_device *dev)
+{
+	struct vbar_dev vb;
+	struct vbar_block b;
+	char desc[512];
+	uint32_t orig, back, restored, pat = 0x5a5a5a50;
+
+	if (vbar_open(&vb, dev, VBAR_MODE_RW) != 0) {
+		printf("  vfio_bar: open failed\n");
+		return;
+	}
+	vbar_describe(&vb, desc, sizeof(desc));
+	printf("  vfio_bar: %s\n", desc);
+	if (vb.msix_bar >= 0 &&
+	    vbar_block_init(&vb, (unsigned int)vb.msix_bar, vb.msix_pba, 8, &b) == 0)
+		printf("  vfio_bar region-rw BAR%d+0x%x (pba): %s 0x%016" PRIx64 "\n",
+		       vb.msix_bar, vb.msix_pba, b.addr ? "mapped" : "pread",
+		       vbar_read64(&b, 0));
+	if (vb.msix_bar >= 0 &&
+	    vbar_block_init(&vb, (unsigned int)vb.msix_bar, vb.msix_table, 16, &b) == 0)
+		printf("  vfio_bar region-rw BAR%d+0x%x (table): %s 0x%08x\n",
+		       vb.msix_bar, vb.msix_table, b.addr ? "mapped" : "pread",
+		       vbar_read32(&b, 0));
+	if (vbar_block_init(&vb, (unsigned int)test_bar, test_off, 4, &b) != 0) {
+		printf("  vfio_bar: BAR%d+0x%x is not inside the BAR\n", test_bar,
+		       test_off);
+	} else {
+		orig = vbar_read32(&b, 0);
+		vbar_write32(&b, 0, pat);
+		back = vbar_read32(&b, 0);
+		vbar_write32(&b, 0, orig);
+		restored = vbar_read32(&b, 0);
+		printf("  vfio_bar region-rw BAR%d+0x%x: %s was 0x%08x, wrote 0x%08x, "
+		       "read back 0x%08x, restored 0x%08x: %s\n", test_bar, test_off,
+		       b.addr ? "mapped" : "pread/pwrite", orig, pat, back, restored,
+		       back == pat && restored == orig ? "ok" : "MISMATCH");
+	}
+	vbar_close(&vb);
+}
 
 static void
 print_caps(const struct vfio_region_info *ri)
@@ -255,6 +305,8 @@ info_probe(struct rte_pci_driver *drv, struct rte_pci_device *dev)
 	for (i = 0; i < 6; i++)
 		if (bar_size[i] != 0)
 			print_dpdk_mapping(i, dev->mem_resource[i].addr, bar_size[i]);
+	if (test_bar >= 0)
+		bar_test(dev);
 	fflush(stdout);
 	return 0;
 }
@@ -285,11 +337,27 @@ main(int argc, char **argv)
 {
 	int i, ret;
 
-	for (i = 1; i < argc; i++)
+	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--no-write") == 0) {
 			no_write = 1;
 			argv[i] = (char *)"--no-telemetry";
+		} else if (strcmp(argv[i], "--bar-test") == 0 && i + 1 < argc) {
+			unsigned int bar;
+			char extra;
+
+			if (sscanf(argv[i + 1], "%u:%x%c", &bar, &test_off, &extra) != 2 ||
+			    bar > 5 || (test_off & 3) != 0) {
+				fprintf(stderr, "opnic-vfio-info: --bar-test '%s': expected "
+					"BAR:OFFSET (BAR 0..5, OFFSET hex, 4-byte aligned)\n",
+					argv[i + 1]);
+				return 2;
+			}
+			test_bar = (int)bar;
+			argv[i] = (char *)"--no-telemetry";
+			argv[i + 1] = (char *)"--no-telemetry";
+			i++;
 		}
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {

@@ -1009,7 +1009,8 @@ device_region_info(struct emu_dev *d, struct vfio_region_info *ri)
 		return -1;
 	}
 	idx = ri->index;
-	if (idx >= VFIO_PCI_NUM_REGIONS) {
+	/* vfio-pci: the VGA region exists only for VGA devices. */
+	if (idx >= VFIO_PCI_NUM_REGIONS || idx == VFIO_PCI_VGA_REGION_INDEX) {
 		errno = EINVAL;
 		return -1;
 	}

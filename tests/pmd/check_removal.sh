@@ -13,24 +13,12 @@ build=$1 profile=$2 kernel=$3 page=$4
 run=$(mktemp -d /dev/shm/opnic-rmv.XXXXXX)
 work=$run.work
 mkdir -p "$work"
-tp= model=
-trap '[ -n "$tp" ] && kill $tp 2>/dev/null; [ -n "$model" ] && kill $model 2>/dev/null; wait 2>/dev/null; rm -rf "$run" "$work"' EXIT
+. "$(dirname "$0")/../lib/session.sh"
+trap 'session_cleanup; rm -rf "$run" "$work"' EXIT
 fail() { echo "FAIL: $*"; tail -40 "$work/tp.log"; exit 1; }
-ctl() { "$build/app/opnic-ctl" --run-dir "$run" "$@"; }
 
-"$build/app/opnic-model" --run-dir "$run" --profile "$profile" 2>"$work/model.log" &
-model=$!
-for i in $(seq 200); do [ -f "$run/ready" ] && break; sleep 0.05; done
-[ -f "$run/ready" ] || fail "model did not start"
-mkfifo "$work/cmd"
-"$build/app/opnic-run" --run-dir "$run" --kernel "$kernel" --page-size "$page" -- \
-	stdbuf -oL dpdk-testpmd -d "$("$build/app/opnic-plugin-path")" --in-memory -l 0,1 \
-	-a 0000:0b:00.0 -a 0000:0b:01.0 -- -i --forward-mode=io \
-	<"$work/cmd" >"$work/tp.log" 2>&1 &
-tp=$!
-exec 9>"$work/cmd"
-for i in $(seq 300); do grep -q '^Done' "$work/tp.log" && break; sleep 0.05; done
-grep -q '^Done' "$work/tp.log" || fail "testpmd did not start"
+model_start "$profile"
+testpmd_start "$kernel" "$page" --forward-mode=io
 echo "start tx_first 4" >&9
 sleep 1
 ctl fault 0 remove || fail "cannot inject the removal"
@@ -47,11 +35,8 @@ sleep 1
 echo "start tx_first 4" >&9
 sleep 1
 echo "show port stats all" >&9
-echo "stop" >&9
-sleep 0.5
-echo "quit" >&9
-exec 9>&-
-wait "$tp"; rc=$?; tp=
+testpmd_quit
+rc=$tp_rc
 
 grep -E 'device removed|removal event|is detached|is attached|Link status' "$work/tp.log" | sort | uniq -c
 grep -q 'device removed; queues stopped, link down' "$work/tp.log" ||

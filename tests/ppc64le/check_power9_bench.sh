@@ -12,11 +12,8 @@ ppc=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
 g=$("$top/scripts/ppc64le-guest.sh" "$ppc") || { echo "FAIL: cannot build the guest"; exit 1; }
 out="$ppc/power9-bench-console.log"
-timeout 1500 qemu-system-ppc64 \
-	-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=16M \
-	-cpu power9 -smp 2 -m 3072 -nographic -no-reboot \
-	-kernel "$g/vmlinux" -initrd "$g/initramfs.cpio" \
-	-append "console=hvc0 quiet opnic.cases=bench" > "$out" 2>&1
+. "$(dirname "$0")/boot_power9.sh"
+boot_power9 "$g" "bench" "$out" 1500
 rc=$?
 res="$ppc/power9-bench-results.md"
 {

@@ -17,11 +17,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 g=$("$top/scripts/ppc64le-guest.sh" "$ppc") || { echo "FAIL: cannot build the guest"; exit 1; }
 out="$ppc/power9-guest-console.log"
 cases="qdma64k:hole,qdma64k:mappable,tight4k:hole,tight4k:mappable,null"
-timeout 1200 qemu-system-ppc64 \
-	-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=16M \
-	-cpu power9 -smp 2 -m 3072 -nographic -no-reboot \
-	-kernel "$g/vmlinux" -initrd "$g/initramfs.cpio" \
-	-append "console=hvc0 quiet opnic.cases=$cases" > "$out" 2>&1
+. "$(dirname "$0")/boot_power9.sh"
+boot_power9 "$g" "$cases" "$out" 1200
 rc=$?
 grep -a 'GUEST:\|RESULT\|opnic_dev_init' "$out"
 [ $rc -eq 0 ] || { echo "FAIL: qemu exit status $rc (console: $out)"; tail -30 "$out"; exit 1; }

@@ -18,10 +18,9 @@ build=$1 case=$2 profile=$3 kernel=$4 page=$5
 run=$(mktemp -d /dev/shm/opnic-tester.XXXXXX)
 work=$run.work
 mkdir -p "$work"
-tp= model=
-trap '[ -n "$tp" ] && kill $tp 2>/dev/null; [ -n "$model" ] && kill $model 2>/dev/null; wait 2>/dev/null; rm -rf "$run" "$work"' EXIT
+. "$(dirname "$0")/../lib/session.sh"
+trap 'session_cleanup; rm -rf "$run" "$work"' EXIT
 fail() { echo "FAIL: $*"; tail -20 "$work/tp.log"; exit 1; }
-ctl() { "$build/app/opnic-ctl" --run-dir "$run" "$@"; }
 jget() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 case "$case" in
@@ -34,20 +33,8 @@ io|corrupt)
 	tp_args=(--forward-mode=io --rxq=2 --txq=2 --rxd=2048 --txd=2048) ;;
 *) echo "unknown case $case"; exit 2 ;;
 esac
-"$build/app/opnic-model" --run-dir "$run" --profile "$profile" --core 0 "${ports[@]}" \
-	2>"$work/model.log" &
-model=$!
-for i in $(seq 200); do [ -f "$run/ready" ] && break; sleep 0.05; done
-[ -f "$run/ready" ] || { cat "$work/model.log"; fail "model did not start"; }
-mkfifo "$work/cmd"
-"$build/app/opnic-run" --run-dir "$run" --kernel "$kernel" --page-size "$page" -- \
-	stdbuf -oL dpdk-testpmd -d "$("$build/app/opnic-plugin-path")" --in-memory -l 0,1 \
-	-a 0000:0b:00.0 -a 0000:0b:01.0 -- -i --no-lsc-interrupt "${tp_args[@]}" \
-	<"$work/cmd" >"$work/tp.log" 2>&1 &
-tp=$!
-exec 9>"$work/cmd"
-for i in $(seq 300); do grep -q '^Done' "$work/tp.log" && break; sleep 0.05; done
-grep -q '^Done' "$work/tp.log" || fail "testpmd did not start"
+model_start "$profile" --core 0 "${ports[@]}"
+testpmd_start "$kernel" "$page" --no-lsc-interrupt "${tp_args[@]}"
 echo "start" >&9
 sleep 1
 ctl wire 0 reset >/dev/null || fail "no tester on port 0"
@@ -103,9 +90,6 @@ sys.exit(1 if bad else 0)
 PY
 	;;
 esac
-echo "stop" >&9
-echo "quit" >&9
-exec 9>&-
-wait "$tp"; rc=$?; tp=
-[ $rc -eq 0 ] || fail "testpmd exit status $rc"
+testpmd_quit
+[ $tp_rc -eq 0 ] || fail "testpmd exit status $tp_rc"
 echo PASS

@@ -14,8 +14,8 @@ build=$1 profile=$2 kernel=$3 page=$4 frames=${5:-2000} corrupt=${6:-}
 run=$(mktemp -d /dev/shm/opnic-pcap.XXXXXX)
 work=$run.work
 mkdir -p "$work"
-tp=
-trap '[ -n "$tp" ] && kill $tp 2>/dev/null; wait 2>/dev/null; rm -rf "$run" "$work"' EXIT
+. "$(dirname "$0")/../lib/session.sh"
+trap 'session_cleanup; rm -rf "$run" "$work"' EXIT
 fail() { echo "FAIL: $*"; [ -f "$work/tp.log" ] && tail -20 "$work/tp.log"; exit 1; }
 command -v tcpdump >/dev/null || { echo "SKIP: tcpdump is not installed"; exit 77; }
 
@@ -52,37 +52,21 @@ for i in range(int(sys.argv[2])):
     out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f), len(f)) + f)
 PY
 
-"$build/app/opnic-model" --run-dir "$run" --profile "$profile" \
-	--port "0=pcap:rx=$work/in.pcap" --port "1=pcap:tx=$work/out.pcap" \
-	2>"$work/model.log" &
-for i in $(seq 200); do [ -f "$run/ready" ] && break; sleep 0.05; done
-[ -f "$run/ready" ] || { cat "$work/model.log"; fail "model did not start"; }
-
-mkfifo "$work/cmd"
-"$build/app/opnic-run" --run-dir "$run" --kernel "$kernel" --page-size "$page" -- \
-	stdbuf -oL dpdk-testpmd -d "$("$build/app/opnic-plugin-path")" --in-memory -l 0,1 \
-	-a 0000:0b:00.0 -a 0000:0b:01.0 -- -i --forward-mode=io --no-lsc-interrupt \
-	<"$work/cmd" >"$work/tp.log" 2>&1 &
-tp=$!
-exec 9>"$work/cmd"
-for i in $(seq 300); do grep -q '^Done' "$work/tp.log" && break; sleep 0.05; done
-grep -q '^Done' "$work/tp.log" || fail "testpmd did not start"
-[ -n "$corrupt" ] && "$build/app/opnic-ctl" --run-dir "$run" fault 0 corrupt 1
+model_start "$profile" --port "0=pcap:rx=$work/in.pcap" --port "1=pcap:tx=$work/out.pcap"
+testpmd_start "$kernel" "$page" --forward-mode=io --no-lsc-interrupt
+[ -n "$corrupt" ] && ctl fault 0 corrupt 1
 echo "start" >&9
 # The model waits for RX descriptors while testpmd starts: nothing is lost.
 for i in $(seq 200); do
-	st=$("$build/app/opnic-ctl" --run-dir "$run" status 1 | grep '^wire')
+	st=$(ctl status 1 | grep '^wire')
 	[ "$(sed -n 's/.* written \([0-9]*\).*/\1/p' <<<"$st")" = "$frames" ] && break
 	sleep 0.05
 done
-"$build/app/opnic-ctl" --run-dir "$run" status 0 | grep '^wire'
+ctl status 0 | grep '^wire'
 echo "$st"
-echo "stop" >&9
-echo "quit" >&9
-exec 9>&-
-wait "$tp"; rc=$?; tp=
-[ $rc -eq 0 ] || fail "testpmd exit status $rc"
-"$build/app/opnic-ctl" --run-dir "$run" quit >/dev/null	# closes out.pcap
+testpmd_quit
+[ $tp_rc -eq 0 ] || fail "testpmd exit status $tp_rc"
+ctl quit >/dev/null	# closes out.pcap
 sleep 0.3
 
 tcpdump -r "$work/in.pcap" -nn -t -xx -e 2>/dev/null > "$work/in.txt"

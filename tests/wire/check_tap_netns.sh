@@ -18,12 +18,11 @@ tapa=opta$tag tapb=optb$tag
 run=$(mktemp -d /dev/shm/opnic-tap.XXXXXX)
 work=$run.work
 mkdir -p "$work"
-model= tp= dump=
+. "$(dirname "$0")/../lib/session.sh"
+dump=
 cleanup() {
 	[ -n "$dump" ] && kill "$dump" 2>/dev/null
-	[ -n "$tp" ] && kill "$tp" 2>/dev/null
-	[ -n "$model" ] && kill "$model" 2>/dev/null
-	wait 2>/dev/null
+	session_cleanup
 	ip netns del "$nsa" 2>/dev/null
 	ip netns del "$nsb" 2>/dev/null
 	rm -rf "$run" "$work"
@@ -34,11 +33,7 @@ fail() { echo "FAIL: $*"; [ -f "$work/tp.log" ] && tail -20 "$work/tp.log"; exit
 for t in ip tcpdump ping python3; do
 	command -v $t >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
 done
-"$build/app/opnic-model" --run-dir "$run" --profile "$profile" \
-	--port "0=tap:$tapa" --port "1=tap:$tapb" 2>"$work/model.log" &
-model=$!
-for i in $(seq 200); do [ -f "$run/ready" ] && break; sleep 0.05; done
-[ -f "$run/ready" ] || { cat "$work/model.log"; fail "model did not start"; }
+model_start "$profile" --port "0=tap:$tapa" --port "1=tap:$tapb"
 
 ip netns add "$nsa" && ip netns add "$nsb" || fail "cannot create namespaces"
 ip link set "$tapa" netns "$nsa" && ip link set "$tapb" netns "$nsb" ||
@@ -52,16 +47,8 @@ for n in "$nsa:$tapa" "$nsb:$tapb"; do
 	ip netns exec "${n%%:*}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 done
 
-# testpmd, io forwarding port 0 <-> port 1, driven through a FIFO.
-mkfifo "$work/cmd"
-"$build/app/opnic-run" --run-dir "$run" --kernel "$kernel" --page-size "$page" -- \
-	stdbuf -oL dpdk-testpmd -d "$("$build/app/opnic-plugin-path")" --in-memory -l 0,1 \
-	-a 0000:0b:00.0 -a 0000:0b:01.0 -- -i --forward-mode=io --no-lsc-interrupt \
-	<"$work/cmd" >"$work/tp.log" 2>&1 &
-tp=$!
-exec 9>"$work/cmd"
-for i in $(seq 300); do grep -q '^Done' "$work/tp.log" && break; sleep 0.05; done
-grep -q '^Done' "$work/tp.log" || fail "testpmd did not start"
+# testpmd, io forwarding port 0 <-> port 1.
+testpmd_start "$kernel" "$page" --forward-mode=io --no-lsc-interrupt
 echo "start" >&9
 sleep 0.5
 
@@ -121,12 +108,9 @@ echo "tcpdump in B: $arp ARP, $echo_req echo requests, $echo_rep echo replies, $
 [ "$bad" = 0 ] || { grep -i 'incorrect\|truncated\|bad hdr\|malformed' "$work/dump.txt" | head; fail "malformed frames"; }
 
 echo "show port stats all" >&9
-echo "stop" >&9
-echo "quit" >&9
-exec 9>&-
-wait "$tp"; rc=$?; tp=
+testpmd_quit
 grep -q 'doorbells' "$work/tp.log" && grep 'doorbells' "$work/tp.log" | head -1
 awk '/RX-packets:/ {print "testpmd port RX-packets " $2}' "$work/tp.log" | tail -2
-[ $rc -eq 0 ] || fail "testpmd exit status $rc"
-"$build/app/opnic-ctl" --run-dir "$run" status 0 | grep '^wire'
+[ $tp_rc -eq 0 ] || fail "testpmd exit status $tp_rc"
+ctl status 0 | grep '^wire'
 echo PASS
