@@ -20,7 +20,9 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#define BURST 32
+#include "opnic_app_port.h"
+
+#define BURST OPNIC_APP_BURST
 #define RING 1024
 
 static volatile int quit;
@@ -47,55 +49,6 @@ on_lsc(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
 	fflush(stdout);
 	link_events++;
 	return 0;
-}
-
-static int
-port_init(uint16_t port, struct rte_mempool *mp)
-{
-	struct rte_eth_conf conf;
-	int ret;
-
-	memset(&conf, 0, sizeof(conf));
-	conf.intr_conf.lsc = 1;
-	ret = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port),
-					     NULL, mp);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port),
-					     NULL);
-	if (ret == 0)
-		ret = rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC,
-						    on_lsc, NULL);
-	if (ret == 0)
-		ret = rte_eth_dev_start(port);
-	if (ret == 0)
-		ret = rte_eth_promiscuous_enable(port);
-	return ret;
-}
-
-static void
-seed(uint16_t port, struct rte_mempool *mp)
-{
-	struct rte_mbuf *m[BURST];
-	uint16_t i, sent;
-
-	if (rte_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
-		return;
-	for (i = 0; i < BURST; i++) {
-		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], 64);
-
-		memset(p, 0, 64);
-		memset(p, 0xff, 6);		/* broadcast */
-		p[6] = 0x02;
-		p[11] = (uint8_t)port;
-		p[12] = 0x88;			/* local experimental ethertype */
-		p[13] = 0xb5;
-		p[14] = (uint8_t)i;
-	}
-	sent = rte_eth_tx_burst(port, 0, m, BURST);
-	if (sent < BURST)
-		rte_pktmbuf_free_bulk(&m[sent], BURST - sent);
 }
 
 int
@@ -143,7 +96,7 @@ main(int argc, char **argv)
 		struct rte_eth_dev_info info;
 		char fw[32] = "";
 
-		if (port_init((uint16_t)i, mp) != 0) {
+		if (opnic_app_port_up((uint16_t)i, mp, RING, on_lsc) != 0) {
 			fprintf(stderr, "opnic-fwd: cannot start port %d\n", i);
 			return 1;
 		}
@@ -153,8 +106,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	seed(0, mp);
-	seed(1, mp);
+	opnic_app_seed(0, mp, 1);
+	opnic_app_seed(1, mp, 1);
 	end = rte_get_timer_cycles() + (uint64_t)(seconds * rte_get_timer_hz());
 	while (!quit && rte_get_timer_cycles() < end) {
 		for (i = 0; i < 2; i++) {

@@ -32,7 +32,9 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
-#define BURST 32
+#include "opnic_app_port.h"
+
+#define BURST OPNIC_APP_BURST
 #define RING 512
 #define NB_MBUF 8191
 #define SEED_BURSTS 8
@@ -45,56 +47,6 @@ static int failures;
 	printf("\n");						\
 	failures++;						\
 } while (0)
-
-static int
-port_up(uint16_t port, struct rte_mempool *mp)
-{
-	struct rte_eth_conf conf;
-	int ret;
-
-	memset(&conf, 0, sizeof(conf));
-	conf.intr_conf.lsc = 1;
-	ret = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port),
-					     NULL, mp);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port),
-					     NULL);
-	if (ret == 0)
-		ret = rte_eth_dev_start(port);
-	if (ret == 0)
-		ret = rte_eth_promiscuous_enable(port);
-	return ret;
-}
-
-/* Put frames on the wire so forwarding has something to move. */
-static void
-seed(uint16_t port, struct rte_mempool *mp, unsigned int bursts)
-{
-	struct rte_mbuf *m[BURST];
-	unsigned int b;
-	uint16_t i, sent;
-
-	for (b = 0; b < bursts; b++) {
-		if (rte_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
-			return;
-		for (i = 0; i < BURST; i++) {
-			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], 64);
-
-			memset(p, 0, 64);
-			memset(p, 0xff, 6);
-			p[6] = 0x02;
-			p[11] = (uint8_t)port;
-			p[12] = 0x88;
-			p[13] = 0xb5;
-			p[14] = (uint8_t)i;
-		}
-		sent = rte_eth_tx_burst(port, 0, m, BURST);
-		if (sent < BURST)
-			rte_pktmbuf_free_bulk(&m[sent], BURST - sent);
-	}
-}
 
 /* Forward for this many RX bursts (over both ports); returns frames moved.
  * Frames lost to faults are replaced so the wire never runs dry. */
@@ -110,7 +62,7 @@ forward(struct rte_mempool *mp, uint64_t bursts)
 		n = rte_eth_rx_burst(port, 0, m, BURST);
 		if (n == 0) {
 			if (++idle == 1000) {
-				seed(port, mp, 1);
+				opnic_app_seed(port, mp, 1);
 				idle = 0;
 			}
 			continue;
@@ -179,12 +131,12 @@ run_bursts(struct rte_mempool *mp, uint64_t bursts)
 	uint16_t p;
 
 	for (p = 0; p < 2; p++)
-		if (port_up(p, mp) != 0) {
+		if (opnic_app_port_up(p, mp, RING, NULL) != 0) {
 			FAIL("cannot start port %u", p);
 			return 1;
 		}
-	seed(0, mp, SEED_BURSTS);
-	seed(1, mp, SEED_BURSTS);
+	opnic_app_seed(0, mp, SEED_BURSTS);
+	opnic_app_seed(1, mp, SEED_BURSTS);
 	moved = forward(mp, bursts);
 	for (p = 0; p < 2; p++) {
 		bad += xstat_sum(p, "_bad_cpl");
@@ -263,12 +215,12 @@ run_cycles(struct rte_mempool *mp, unsigned int cycles)
 			return 1;
 		}
 		for (p = 0; p < 2; p++)
-			if (port_up(p, mp) != 0) {
+			if (opnic_app_port_up(p, mp, RING, NULL) != 0) {
 				FAIL("cycle %u: cannot start port %u", c, p);
 				return 1;
 			}
-		seed(0, mp, 1);
-		seed(1, mp, 1);
+		opnic_app_seed(0, mp, 1);
+		opnic_app_seed(1, mp, 1);
 		/* Under traffic: at least 1000 frames each cycle. */
 		{
 			uint64_t got = 0, tries = 0;

@@ -35,6 +35,11 @@ result() {	# result CASE LOG [ST0 ST1]
 feeder() {	# feeder RUN_DIR|- LOG
 	run=$1 flog=$2
 	i=0
+	if [ "$run" != - ] && [ ! -f "$run/ready" ]; then
+		echo "GUEST: the NIC model is not running" >&2
+		echo quit
+		return
+	fi
 	if [ "$run" != - ]; then
 		while [ $i -lt 600 ]; do
 			a=$($PPC/app/opnic-ctl --run-dir "$run" status 0 2>/dev/null | sed -n 's/^queues_running //p')
