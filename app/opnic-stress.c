@@ -6,7 +6,8 @@
  * makes is checked). Two modes, both forwarding port 0 <-> port 1:
  *
  *   --bursts N   N receive bursts (over both ports) while the model injects
- *                faults (opnic-ctl fault DEV random PPM SEED). Then stop and
+ *                faults (opnic-ctl fault DEV random PPM SEED); now and then
+ *                one port's RX ring is left to run dry. Then stop and
  *                close: every mbuf must be back in the mempool. Prints the
  *                fault counters from xstats.
  *   --cycles N   N times: probe both devices, configure, start, forward,
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include <rte_bus_pci.h>
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -37,7 +39,10 @@
 #define BURST OPNIC_APP_BURST
 #define RING 512
 #define NB_MBUF 8191
-#define SEED_BURSTS 8
+#define SEED_BURSTS 12		/* 768 frames in flight: more than one ring */
+#define RX_PAUSE_PERIOD 100000
+#define RX_PAUSE_MS 3
+#define RX_PAUSE_SEED 20		/* bursts sent towards the paused port */
 
 static const char *const bdf[2] = { "0000:0b:00.0", "0000:0b:01.0" };
 static int failures;
@@ -49,16 +54,31 @@ static int failures;
 } while (0)
 
 /* Forward for this many RX bursts (over both ports); returns frames moved.
- * Frames lost to faults are replaced so the wire never runs dry. */
+ * Frames lost to faults are replaced so the wire never runs dry. With
+ * pauses, one port's RX is left alone for 3 ms every 100,000 bursts while
+ * more frames than its ring holds are sent towards it. */
 static uint64_t
-forward(struct rte_mempool *mp, uint64_t bursts)
+forward(struct rte_mempool *mp, uint64_t bursts, int pauses)
 {
-	uint64_t b, moved = 0, idle = 0;
+	uint64_t b, moved = 0, idle = 0, pause_end = 0;
+	uint16_t paused = 0;
 
 	for (b = 0; b < bursts; b++) {
 		uint16_t port = (uint16_t)(b & 1), n, s;
 		struct rte_mbuf *m[BURST];
 
+		/* Now and then leave one port's RX alone for a while: its ring
+		 * runs dry, which is when a device can complete descriptors
+		 * that were never posted (fault cpl-unposted). */
+		if (pauses && b % RX_PAUSE_PERIOD == 0) {
+			paused = (uint16_t)((b / RX_PAUSE_PERIOD) % 2);
+			pause_end = rte_get_timer_cycles() +
+				    rte_get_timer_hz() * RX_PAUSE_MS / 1000;
+			/* More than the paused port's ring holds. */
+			opnic_app_seed(paused ^ 1, mp, RX_PAUSE_SEED);
+		}
+		if (port == paused && rte_get_timer_cycles() < pause_end)
+			continue;
 		n = rte_eth_rx_burst(port, 0, m, BURST);
 		if (n == 0) {
 			if (++idle == 1000) {
@@ -137,7 +157,7 @@ run_bursts(struct rte_mempool *mp, uint64_t bursts)
 		}
 	opnic_app_seed(0, mp, SEED_BURSTS);
 	opnic_app_seed(1, mp, SEED_BURSTS);
-	moved = forward(mp, bursts);
+	moved = forward(mp, bursts, 1);
 	for (p = 0; p < 2; p++) {
 		bad += xstat_sum(p, "_bad_cpl");
 		err += xstat_sum(p, "_cpl_errors");
@@ -226,7 +246,7 @@ run_cycles(struct rte_mempool *mp, unsigned int cycles)
 			uint64_t got = 0, tries = 0;
 
 			while (got < 1000 && tries++ < 2000)
-				got += forward(mp, 1000);
+				got += forward(mp, 1000, 0);
 			if (got < 1000)
 				FAIL("cycle %u: only %" PRIu64 " frames forwarded", c, got);
 			moved += got;

@@ -190,8 +190,10 @@ fault_rng(struct opnic_model_faults *f)
 static void
 random_fault(struct opnic_model_faults *f, int is_rx)
 {
+	/* cpl-unposted waits until the ring runs dry to be injected. */
 	static const uint8_t rx_kinds[] = { OPNIC_FK_CPL_LEN, OPNIC_FK_CPL_IDX,
-		OPNIC_FK_CPL_PHASE, OPNIC_FK_CPL_DUP, OPNIC_FK_DMA };
+		OPNIC_FK_CPL_PHASE, OPNIC_FK_CPL_DUP, OPNIC_FK_DMA,
+		OPNIC_FK_CPL_UNPOSTED };
 	static const uint8_t tx_kinds[] = { OPNIC_FK_CPL_IDX, OPNIC_FK_CPL_PHASE };
 	uint32_t r;
 
