@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * pcap:rx=FILE,tx=FILE,loop=N,holdoff_ms=N — replay the Ethernet frames of a
- * pcap file into the port's RX (as fast as the RX ring takes them: a frame
- * waits for a descriptor, it is never dropped for lack of one; replay starts
+ * pcap:rx=FILE,tx=FILE,loop=N,pps=N,holdoff_ms=N — replay the Ethernet frames
+ * of a pcap file into the port's RX at pps frames per second, or with pps 0
+ * (default) as fast as the RX ring takes them (a frame waits for a
+ * descriptor, it is never dropped for lack of one); replay starts
  * holdoff_ms, default 500, after the application first runs an RX queue,
  * or at once on "opnic-ctl wire N reset") and record what the port
  * transmits into a pcap file (microsecond timestamps, link type Ethernet).
@@ -27,6 +28,7 @@
 #define PCAP_MAX_FRAME	9018u
 #define PCAP_MAX_FILE	(1ull << 30)
 #define PCAP_BURST	32
+#define MIN_U64(a, b) ((a) < (b) ? (a) : (b))
 
 struct pcap_frame {
 	uint64_t off;
@@ -43,6 +45,8 @@ struct pcap {
 	uint64_t loops, loop;	/* replay the file this many times */
 	uint64_t replayed, dropped, written, write_errors;
 	uint64_t holdoff_ns;	/* replay starts this long after RX runs */
+	uint64_t pps;		/* replay rate; 0: as fast as RX takes them */
+	uint64_t start_ns;	/* when the replay started */
 	uint64_t armed_ns;	/* when an RX queue was first seen running */
 	int started;
 	FILE *tx;
@@ -79,6 +83,7 @@ replay_ready(struct opnic_wire *w, struct pcap *p)
 	if (now_ns() - p->armed_ns < p->holdoff_ns)
 		return 0;
 	p->started = 1;
+	p->start_ns = now_ns();
 	return 1;
 }
 
@@ -211,6 +216,8 @@ pcap_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
 	}
 	if (strcmp(key, "loop") == 0)
 		return opnic_wire_num(key, val, 1, 1000000, &p->loops, err, errlen);
+	if (strcmp(key, "pps") == 0)
+		return opnic_wire_num(key, val, 0, 1000000000ull, &p->pps, err, errlen);
 	if (strcmp(key, "holdoff_ms") == 0) {
 		uint64_t ms;
 
@@ -219,7 +226,7 @@ pcap_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
 		p->holdoff_ns = ms * 1000000ull;
 		return 0;
 	}
-	snprintf(err, errlen, "pcap: unknown key '%s' (rx, tx, loop, holdoff_ms)",
+	snprintf(err, errlen, "pcap: unknown key '%s' (rx, tx, loop, pps, holdoff_ms)",
 		 key);
 	return -1;
 }
@@ -279,10 +286,18 @@ pcap_poll(struct opnic_wire *w)
 {
 	struct pcap *p = w->priv;
 	unsigned int n = 0;
+	unsigned int budget = PCAP_BURST;
 
 	if (p->nframes == 0 || !replay_ready(w, p))
 		return 0;
-	while (n < PCAP_BURST && p->nframes != 0 && p->loop < p->loops) {
+	if (p->pps != 0) {
+		uint64_t sent = p->replayed + p->dropped;
+		uint64_t due = (uint64_t)((double)(now_ns() - p->start_ns) *
+					  (double)p->pps / 1e9);
+
+		budget = due > sent ? (unsigned int)MIN_U64(due - sent, PCAP_BURST) : 0;
+	}
+	while (n < budget && p->loop < p->loops) {
 		const struct pcap_frame *fr = &p->frames[p->next];
 		int r = opnic_model_rx_offer(w->dev, p->data + fr->off, fr->len, 1);
 
@@ -310,6 +325,7 @@ pcap_command(struct opnic_wire *w, const char *cmd, char *out, size_t outlen)
 		/* Replay from the start again, now. */
 		p->next = p->loop = 0;
 		p->started = 1;
+		p->start_ns = now_ns();
 		p->replayed = p->dropped = 0;
 	} else if (strcmp(cmd, "status") != 0) {
 		snprintf(out, outlen, "pcap wire: unknown command '%s' (status, reset)\n",
