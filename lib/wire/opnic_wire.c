@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "opnic_wire.h"
 
@@ -128,4 +129,24 @@ opnic_wire_num(const char *key, const char *val, uint64_t min, uint64_t max,
 	}
 	*out = v;
 	return 0;
+}
+
+uint64_t
+opnic_wire_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+unsigned int
+opnic_wire_due(uint64_t start_ns, uint64_t now_ns, uint64_t pps, uint64_t sent,
+	       unsigned int max)
+{
+	uint64_t want = (uint64_t)((double)(now_ns - start_ns) * (double)pps / 1e9);
+
+	if (want <= sent)
+		return 0;
+	return want - sent < max ? (unsigned int)(want - sent) : max;
 }

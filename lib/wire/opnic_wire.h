@@ -61,6 +61,13 @@ int opnic_wire_kv(const char *args, const char *sep, opnic_kv_fn cb, void *ctx,
 int opnic_wire_num(const char *key, const char *val, uint64_t min,
 		   uint64_t max, uint64_t *out, char *err, size_t errlen);
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t opnic_wire_now_ns(void);
+/* Frames a paced sender may send now: pps over the time since start_ns,
+ * minus the sent already, at most max. */
+unsigned int opnic_wire_due(uint64_t start_ns, uint64_t now_ns, uint64_t pps,
+			    uint64_t sent, unsigned int max);
+
 extern const struct opnic_wire_ops opnic_wire_tap_ops;
 extern const struct opnic_wire_ops opnic_wire_pcap_ops;
 extern const struct opnic_wire_ops opnic_wire_tester_ops;

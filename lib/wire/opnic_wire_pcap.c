@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include "opnic_wire.h"
 
@@ -28,7 +27,6 @@
 #define PCAP_MAX_FRAME	9018u
 #define PCAP_MAX_FILE	(1ull << 30)
 #define PCAP_BURST	32
-#define MIN_U64(a, b) ((a) < (b) ? (a) : (b))
 
 struct pcap_frame {
 	uint64_t off;
@@ -52,15 +50,6 @@ struct pcap {
 	FILE *tx;
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Like a tester that waits for link-up: replay begins once the application
  * has started an RX queue and had holdoff to finish its setup (testpmd
  * turns on promiscuous mode just after the port starts). */
@@ -68,6 +57,7 @@ static int
 replay_ready(struct opnic_wire *w, struct pcap *p)
 {
 	unsigned int q;
+	uint64_t now;
 	int running = 0;
 
 	if (p->started)
@@ -78,12 +68,13 @@ replay_ready(struct opnic_wire *w, struct pcap *p)
 		p->armed_ns = 0;
 		return 0;
 	}
+	now = opnic_wire_now_ns();
 	if (p->armed_ns == 0)
-		p->armed_ns = now_ns();
-	if (now_ns() - p->armed_ns < p->holdoff_ns)
+		p->armed_ns = now;
+	if (now - p->armed_ns < p->holdoff_ns)
 		return 0;
 	p->started = 1;
-	p->start_ns = now_ns();
+	p->start_ns = now;
 	return 1;
 }
 
@@ -290,13 +281,9 @@ pcap_poll(struct opnic_wire *w)
 
 	if (p->nframes == 0 || !replay_ready(w, p))
 		return 0;
-	if (p->pps != 0) {
-		uint64_t sent = p->replayed + p->dropped;
-		uint64_t due = (uint64_t)((double)(now_ns() - p->start_ns) *
-					  (double)p->pps / 1e9);
-
-		budget = due > sent ? (unsigned int)MIN_U64(due - sent, PCAP_BURST) : 0;
-	}
+	if (p->pps != 0)
+		budget = opnic_wire_due(p->start_ns, opnic_wire_now_ns(), p->pps,
+					p->replayed + p->dropped, PCAP_BURST);
 	while (n < budget && p->loop < p->loops) {
 		const struct pcap_frame *fr = &p->frames[p->next];
 		int r = opnic_model_rx_offer(w->dev, p->data + fr->off, fr->len, 1);
@@ -325,7 +312,7 @@ pcap_command(struct opnic_wire *w, const char *cmd, char *out, size_t outlen)
 		/* Replay from the start again, now. */
 		p->next = p->loop = 0;
 		p->started = 1;
-		p->start_ns = now_ns();
+		p->start_ns = opnic_wire_now_ns();
 		p->replayed = p->dropped = 0;
 	} else if (strcmp(cmd, "status") != 0) {
 		snprintf(out, outlen, "pcap wire: unknown command '%s' (status, reset)\n",

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "opnic_wire.h"
 
@@ -58,15 +57,6 @@ struct tester {
  * whichever tester port the frames come back on. */
 static struct tester *testers[T_MAX_GENS];
 static uint8_t pattern[T_MAX_SIZE + 256];
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 put16(uint8_t *p, uint16_t v)
@@ -163,16 +153,10 @@ tester_generate(struct opnic_wire *w)
 
 	if (!t->running)
 		return 0;
-	now = now_ns();
-	if (t->pps != 0) {
-		uint64_t el = now - t->start_ns;
-		uint64_t want = (uint64_t)((double)el * (double)t->pps / 1e9);
-
-		due = want > t->offered - t->gen_base ?
-		      want - (t->offered - t->gen_base) : 0;
-		if (due > T_BURST)
-			due = T_BURST;
-	}
+	now = opnic_wire_now_ns();
+	if (t->pps != 0)
+		due = opnic_wire_due(t->start_ns, now, t->pps,
+				     t->offered - t->gen_base, T_BURST);
 	while (n < due && (t->count == 0 || t->offered < t->count)) {
 		uint32_t flow = (uint32_t)(t->offered % t->flows);
 		int r;
@@ -226,7 +210,7 @@ tester_tx(void *ctx, const uint8_t *f, uint32_t len)
 	const uint8_t *h = f + T_HDR_OFF;
 	uint32_t seq, chk, flow, gen;
 	struct t_rx *rx;
-	uint64_t ts, now = now_ns();
+	uint64_t ts, now = opnic_wire_now_ns();
 
 	if (len < T_MIN_SIZE || get16(f + 12) != 0x0800 || get16(h) != T_MAGIC) {
 		t->foreign++;	/* not a tester frame (ARP, or mangled) */
@@ -290,7 +274,7 @@ counters_reset(struct tester *t)
 
 	t->offered = t->injected = t->input_drops = 0;
 	t->gen_base = 0;
-	t->start_ns = now_ns();
+	t->start_ns = opnic_wire_now_ns();
 	t->received = t->corrupted = t->foreign = 0;
 	t->lat_min = t->lat_max = t->lat_sum = t->lat_n = 0;
 	memset(t->hist, 0, sizeof(t->hist));
@@ -431,7 +415,7 @@ tester_command(struct opnic_wire *w, const char *cmd, char *out, size_t outlen)
 			t->size = T_MIN_SIZE;
 		build_template(t, w->dev->mac);
 		if (t->pps != pps) {	/* a new rate counts from now */
-			t->start_ns = now_ns();
+			t->start_ns = opnic_wire_now_ns();
 			t->gen_base = t->offered;
 		}
 		report(t, 0, out, outlen);
