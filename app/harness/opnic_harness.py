@@ -1,0 +1,444 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The harness's shared parts: start a NIC model and wait until it is ready,
+drive an interactive DPDK application (testpmd) at its prompt, and read
+counters through machine interfaces -- DPDK telemetry (/ethdev/stats,
+/ethdev/xstats over the telemetry socket, as DPDK's dpdk-telemetry.py does)
+and the model's `opnic-ctl status DEV json`.
+
+Standard library only. Every process this module starts is ended by its own
+id; nothing here kills a process it did not start.
+"""
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+PCI_ADDRS = ('0000:0b:00.0', '0000:0b:01.0')
+PAGE_SIZES = {'4k': '4096', '64k': '65536', 'native': None}
+KERNELS = ('mappable', 'hole')
+
+
+class HarnessError(Exception):
+    """A step of a run failed; the message says which and why."""
+
+
+def new_run_dir(tag='opnic'):
+    """A fresh run directory in /dev/shm (the model's files live there)."""
+    return tempfile.mkdtemp(prefix=tag + '.', dir='/dev/shm')
+
+
+def world_writable_above(path):
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        try:
+            if os.stat(d).st_mode & 0o002:
+                return True
+        except OSError:
+            return False
+        if d == '/':
+            return False
+        d = os.path.dirname(d)
+
+
+def plugin_path(build):
+    """A path to the net_opnic plugin that EAL accepts with -d: EAL refuses a
+    plugin below a world-writable directory, so then a copy in a root-only
+    directory under /run is returned."""
+    import hashlib
+    import shutil
+    plugin = os.path.join(build, 'drivers/net/opnic/librte_net_opnic.so')
+    if not os.path.isfile(plugin):
+        raise HarnessError(plugin + ' not built')
+    if not world_writable_above(plugin):
+        return plugin
+    safe = os.path.join('/run/opnic-plugin',
+                        hashlib.md5(plugin.encode()).hexdigest()[:12])
+    os.makedirs(safe, exist_ok=True)
+    os.chmod('/run/opnic-plugin', 0o700)
+    os.chmod(safe, 0o700)
+    dst = os.path.join(safe, 'librte_net_opnic.so')
+    with open(plugin, 'rb') as f:
+        data = f.read()
+    try:
+        with open(dst, 'rb') as f:
+            same = f.read() == data
+    except OSError:
+        same = False
+    if not same:
+        shutil.copyfile(plugin, dst + '.tmp')
+        os.replace(dst + '.tmp', dst)
+    return dst
+
+
+def emu_env(build, config_dir, run_dir, kernel, page, base=None):
+    """The environment under which an unmodified DPDK application sees the
+    run directory's devices through the VFIO emulation (LD_PRELOAD)."""
+    if kernel not in KERNELS:
+        raise HarnessError("--kernel '%s': expected 'mappable' or 'hole'" % kernel)
+    if page not in PAGE_SIZES:
+        raise HarnessError("--page-size '%s': expected '4k', '64k' or 'native'" % page)
+    env = dict(os.environ if base is None else base)
+    env['OPNIC_RUN_DIR'] = run_dir
+    env['OPNIC_KERNEL'] = kernel
+    if PAGE_SIZES[page] is None:
+        env.pop('OPNIC_PAGE_SIZE', None)
+    else:
+        env['OPNIC_PAGE_SIZE'] = PAGE_SIZES[page]
+    env['SYSFS_PCI_DEVICES'] = os.path.join(run_dir, 'sysfs/bus/pci/devices')
+    env['OPNIC_CONFIG_DIR'] = config_dir
+    emu = os.path.join(build, 'lib/vfio_emu/libopnic_vfio_emu.so')
+    env['LD_PRELOAD'] = (env['LD_PRELOAD'] + ':' + emu) if env.get('LD_PRELOAD') else emu
+    return env
+
+
+class Model:
+    """One opnic-model daemon in its run directory."""
+
+    def __init__(self, build, run_dir, profile='tight4k', devices=2,
+                 wire='pair', core=None, link_down=False, args=(), log=None):
+        self.build = build
+        self.run_dir = run_dir
+        self.argv = [os.path.join(build, 'app/opnic-model'), '--run-dir', run_dir,
+                     '--profile', profile, '--devices', str(devices), '--wire', wire]
+        if core is not None:
+            self.argv += ['--core', str(core)]
+        if link_down:
+            self.argv.append('--link-down')
+        self.argv += list(args)
+        self.log = log or os.path.join(run_dir, 'model.log')
+        self.proc = None
+
+    def start(self, timeout=10.0):
+        os.makedirs(self.run_dir, exist_ok=True)
+        ready = os.path.join(self.run_dir, 'ready')
+        if os.path.exists(ready):
+            os.unlink(ready)
+        with open(self.log, 'wb') as err:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                         stderr=err)
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(ready):
+            if self.proc.poll() is not None:
+                raise HarnessError('the NIC model did not start (exit status %d):\n%s'
+                                   % (self.proc.returncode, self.log_text()))
+            if time.monotonic() > deadline:
+                raise HarnessError('the NIC model did not become ready in %g s:\n%s'
+                                   % (timeout, self.log_text()))
+            time.sleep(0.01)
+        return self
+
+    def log_text(self):
+        try:
+            with open(self.log, errors='replace') as f:
+                return f.read()
+        except OSError:
+            return ''
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def ctl(self, *args, check=True, timeout=10):
+        r = subprocess.run([os.path.join(self.build, 'app/opnic-ctl'),
+                            '--run-dir', self.run_dir] + [str(a) for a in args],
+                           capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise HarnessError('opnic-ctl %s: exit status %d: %s'
+                               % (' '.join(map(str, args)), r.returncode,
+                                  r.stderr.strip()))
+        return r.stdout
+
+    def status(self, dev, tries=3):
+        """The device's counters as a dict (opnic-ctl status DEV json); a
+        busy model is asked again."""
+        for i in range(tries):
+            try:
+                return json.loads(self.ctl('status', dev, 'json'))
+            except (HarnessError, ValueError, subprocess.TimeoutExpired):
+                if i == tries - 1:
+                    raise
+                time.sleep(0.5)
+
+    def wire_status(self, dev):
+        return json.loads(self.ctl('wire', dev, 'json'))
+
+    def stop(self, timeout=5.0):
+        """End the model this object started (and only that one)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self.start() if self.proc is None else self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Telemetry:
+    """A client of DPDK's telemetry socket (protocol v2: connect, read the
+    greeting, then one JSON answer per command)."""
+
+    def __init__(self, path, timeout=5.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.info = json.loads(self.sock.recv(65536).decode())
+        self.max_len = int(self.info.get('max_output_len', 16384))
+
+    def query(self, cmd):
+        self.sock.send(cmd.encode())
+        reply = json.loads(self.sock.recv(self.max_len + 4096).decode())
+        key = cmd.split(',', 1)[0]
+        if key not in reply or reply[key] is None:
+            raise HarnessError('telemetry %s: no answer (%r)' % (cmd, reply))
+        return reply[key]
+
+    def close(self):
+        self.sock.close()
+
+
+def telemetry_path(prefix):
+    return '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
+
+
+class Interactive:
+    """A program driven at its prompt through a pseudo-terminal (so its
+    output is line-buffered as on a terminal). Everything it prints is kept
+    and copied to a log file; `cmd` sends a line and returns what was
+    printed until the next prompt."""
+
+    def __init__(self, argv, prompt, env=None, log=None, cwd=None):
+        self.argv = list(argv)
+        self.prompt = prompt.encode()
+        self.env = env
+        self.cwd = cwd
+        self.log_path = log
+        self.buf = bytearray()
+        self.lock = threading.Condition()
+        self.proc = None
+        self.master = None
+        self.reader = None
+        self.eof = False
+
+    def start(self, timeout=60.0):
+        master, slave = pty.openpty()
+        self.proc = subprocess.Popen(self.argv, stdin=slave, stdout=slave,
+                                     stderr=slave, env=self.env, cwd=self.cwd,
+                                     close_fds=True, start_new_session=True)
+        os.close(slave)
+        self.master = master
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.wait_for(self.prompt, timeout, what='its prompt')
+        return self
+
+    def _read(self):
+        log = open(self.log_path, 'ab') if self.log_path else None
+        while True:
+            try:
+                r, _, _ = select.select([self.master], [], [], 0.2)
+                if not r:
+                    if self.proc.poll() is not None:
+                        # Drain what is left, then stop.
+                        r = [self.master]
+                    else:
+                        continue
+                data = os.read(self.master, 65536)
+            except OSError:
+                data = b''
+            if not data:
+                break
+            if log:
+                log.write(data)
+                log.flush()
+            with self.lock:
+                self.buf += data
+                self.lock.notify_all()
+        if log:
+            log.close()
+        with self.lock:
+            self.eof = True
+            self.lock.notify_all()
+
+    def text(self, start=0):
+        with self.lock:
+            return bytes(self.buf[start:]).decode(errors='replace')
+
+    def mark(self):
+        with self.lock:
+            return len(self.buf)
+
+    def wait_for(self, pattern, timeout=30.0, start=0, what=None):
+        """Wait until PATTERN (bytes or a compiled regex) appears after
+        offset START; return the offset just past it."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                if isinstance(pattern, bytes):
+                    i = self.buf.find(pattern, start)
+                    if i >= 0:
+                        return i + len(pattern)
+                else:
+                    m = pattern.search(bytes(self.buf), start)
+                    if m:
+                        return m.end()
+                left = deadline - time.monotonic()
+                if self.eof or left <= 0:
+                    break
+                self.lock.wait(min(left, 0.2))
+        why = 'exited (status %s)' % self.proc.poll() if self.eof else \
+            'timed out after %g s' % timeout
+        raise HarnessError('%s: %s waiting for %s; last output:\n%s'
+                           % (os.path.basename(self.argv[0]), why,
+                              what or pattern, self.text(max(0, len(self.buf) - 3000))))
+
+    def cmd(self, line, timeout=30.0):
+        start = self.mark()
+        os.write(self.master, line.encode() + b'\n')
+        end = self.wait_for(self.prompt, timeout, start, what="the prompt after '%s'" % line)
+        out = self.text(start)[:end - start - len(self.prompt)]
+        out = out.replace('\r\n', '\n')
+        # Drop the echoed command line.
+        return out.split('\n', 1)[1] if '\n' in out else ''
+
+    def send(self, line):
+        os.write(self.master, line.encode() + b'\n')
+
+    def wait(self, timeout=30.0):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self, sig=signal.SIGKILL):
+        """End the process group this object started."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self.close()
+
+    def close(self):
+        if self.reader is not None:
+            self.reader.join(2)
+            self.reader = None
+        if self.master is not None:
+            os.close(self.master)
+            self.master = None
+
+    def __enter__(self):
+        return self.start() if self.proc is None else self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+_prefix_seq = [0]
+
+
+def file_prefix(tag='opnic-tp'):
+    """A DPDK --file-prefix of this process's own (its telemetry socket)."""
+    _prefix_seq[0] += 1
+    return '%s-%d-%d' % (tag, os.getpid(), _prefix_seq[0])
+
+
+class Testpmd(Interactive):
+    """dpdk-testpmd -i, driven at its prompt; counters through telemetry."""
+
+    PROMPT = 'testpmd> '
+
+    def __init__(self, argv, prefix, env=None, log=None):
+        super().__init__(argv, self.PROMPT, env=env, log=log)
+        self.prefix = prefix
+        self._tel = None
+
+    @classmethod
+    def on_model(cls, build, run_dir, kernel, page, testpmd_args=(),
+                 devargs='', eal_args=('-l', '0,1'), log=None, prefix=None,
+                 wrapper=(), addrs=PCI_ADDRS):
+        """testpmd on the model in RUN_DIR, started through opnic-run."""
+        prefix = prefix or file_prefix()
+        argv = list(wrapper) + [
+            os.path.join(build, 'app/opnic-run'), '--run-dir', run_dir,
+            '--kernel', kernel, '--page-size', page, '--',
+            'dpdk-testpmd', '-d', plugin_path(build), '--in-memory',
+            '--file-prefix', prefix] + list(eal_args)
+        for a in addrs:
+            argv += ['-a', a + devargs]
+        argv += ['--', '-i'] + list(testpmd_args)
+        return cls(argv, prefix, log=log)
+
+    def start(self, timeout=60.0):
+        super().start(timeout)
+        return self
+
+    def telemetry(self, cmd):
+        if self._tel is None:
+            self._tel = Telemetry(telemetry_path(self.prefix))
+        return self._tel.query(cmd)
+
+    def stats(self, port):
+        """rte_eth_stats of PORT (/ethdev/stats)."""
+        return self.telemetry('/ethdev/stats,%d' % port)
+
+    def xstats(self, port):
+        """The PMD's extended statistics of PORT (/ethdev/xstats)."""
+        return self.telemetry('/ethdev/xstats,%d' % port)
+
+    def link(self, port):
+        return self.telemetry('/ethdev/link_status,%d' % port)
+
+    def quit(self, timeout=30.0):
+        """stop, quit and wait: the exit status (None if it hung; then it is
+        killed)."""
+        if self._tel is not None:
+            self._tel.close()
+            self._tel = None
+        if self.proc.poll() is None:
+            try:
+                self.cmd('stop', timeout=10)
+            except HarnessError:
+                pass
+            try:
+                self.send('quit')
+            except OSError:
+                pass
+        rc = self.wait(timeout)
+        if rc is None:
+            self.kill()
+            return None
+        self.close()
+        return rc
+
+    def __exit__(self, *exc):
+        if self._tel is not None:
+            self._tel.close()
+            self._tel = None
+        self.kill()
+
+
+CYCLES_RE = re.compile(r'CPU cycles/packet=([0-9.]+).*?at ([0-9]+) MHz')
+
+
+def core_cycles(stop_output):
+    """(cycles per packet, TSC MHz) from the output of testpmd's `stop` with
+    --record-core-cycles, or (None, None)."""
+    m = CYCLES_RE.search(stop_output)
+    return (float(m.group(1)), int(m.group(2))) if m else (None, None)
