@@ -8,6 +8,7 @@ or creates through these helpers is ended or removed when the test exits
 """
 
 import atexit
+import re
 import os
 import shutil
 import signal
@@ -152,30 +153,51 @@ def start_testpmd(build, run, kernel, page, testpmd_args=(), in_memory=True, **k
     return tp
 
 
-def run_cmd(argv, timeout=None, env=None, out=None):
-    """Run ARGV in a process group of its own, stdin /dev/null, stdout and
-    stderr together (to the file OUT, or returned). A run that exceeds
-    TIMEOUT has its group killed and status 124 (like timeout(1)). Returns
-    (status, output); status as a shell reports it (128+N for signal N)."""
+def spawn(argv, out=None, env=None):
+    """Start ARGV in a process group of its own, stdin /dev/null, stdout and
+    stderr together to the file OUT (or a pipe); its group is killed at
+    exit if it still runs."""
     f = open(out, 'w') if out else None
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                          stdout=f or subprocess.PIPE, stderr=subprocess.STDOUT,
                          env=env, start_new_session=True, text=True)
+    if f:
+        f.close()
     at_exit(kill_group, p)
+    return p
+
+
+def shell_status(rc):
+    """A Popen return code as a shell reports it (128+N for signal N)."""
+    return 128 - rc if rc < 0 else rc
+
+
+def run_cmd(argv, timeout=None, env=None, out=None):
+    """Run ARGV as spawn() does and wait. A run that exceeds TIMEOUT has its
+    group killed and status 124 (like timeout(1)). Returns (status as a
+    shell reports it, output)."""
+    p = spawn(argv, out, env)
     try:
         text, _ = p.communicate(timeout=timeout)
-        rc = p.returncode
+        rc = shell_status(p.returncode)
     except subprocess.TimeoutExpired:
         kill_group(p)
         text, _ = p.communicate()
         rc = 124
-    finally:
-        if f:
-            f.close()
-    if f:
+    if out:
         with open(out, errors='replace') as f:
             text = f.read()
-    return (128 - rc if rc < 0 else rc), text
+    return rc, text
+
+
+CONFIG_DIR = os.path.normpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), '..', '..', 'config'))
+
+
+def app_env(build, run, kernel, page):
+    """The environment for a DPDK application run directly (not through
+    opnic-run) on the model in RUN: its process id is the application's."""
+    return harness.emu_env(build, CONFIG_DIR, run, kernel, page)
 
 
 def kill_group(p, sig=signal.SIGKILL):
@@ -191,6 +213,5 @@ def kill_group(p, sig=signal.SIGKILL):
 def fwd_count(out):
     """Frames forwarded 0 -> 1 from opnic-fwd's last line (its own report:
     the application has exited, so only its text is left), or None."""
-    import re
     m = re.search(r'^forwarded: port 0 -> 1: ([0-9]+),', out, re.M)
     return int(m.group(1)) if m else None

@@ -1,39 +1,53 @@
-#!/bin/bash
+#!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The NIC model outlives its applications, like hardware: an application that
 # is killed (-9) mid-traffic leaves the model running; the model drops that
 # application's DMA mappings and resets the devices; the next application
 # probes and forwards on the same model.
-set -u
-build=$1 profile=$2 kernel=$3 page=$4
-run=$(mktemp -d /dev/shm/opnic-rst.XXXXXX)
-trap 'kill $mp 2>/dev/null; rm -rf "$run" "$run".*' EXIT
-"$build/app/opnic-model" --run-dir "$run" --profile "$profile" --devices 2 2>"$run/model.err" &
-mp=$!
-for i in $(seq 100); do [ -f "$run/ready" ] && break; sleep 0.05; done
-fwd() { "$build/app/opnic-run" --run-dir "$run" --kernel "$kernel" --page-size "$page" -- \
-	"$build/app/opnic-fwd" --in-memory -l 0,1 -- --seconds "$1" 2>&1; }
-fail=0
+#   check_restart.py BUILD PROFILE KERNEL PAGE
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import opnic_test as t  # noqa: E402
+
+a = t.args('BUILD PROFILE KERNEL PAGE', 'build', 'profile', 'kernel', 'page')
+run = t.scratch('opnic-rst')
+model = t.start_model(a.build, run, a.profile, devices=2)
+env = t.app_env(a.build, run, a.kernel, a.page)
+
+
+def fwd(seconds, out):
+    """opnic-fwd on the model, started directly: its pid is the application's."""
+    return t.spawn([os.path.join(a.build, 'app/opnic-fwd'), '--in-memory', '-l', '0,1',
+                    '--', '--seconds', str(seconds)], out=out, env=env)
+
+
+check = t.Checks()
 # 1: killed in the middle of forwarding.
-fwd 30 > "$run.first" &
-first=$!
-for i in $(seq 200); do
-	"$build/app/opnic-ctl" --run-dir "$run" status 0 | grep -q "queues_running 2" && break
-	sleep 0.05
-done
-sleep 1
-pkill -9 -f "opnic-fwd --in-memory"
-wait $first 2>/dev/null
-sleep 0.5
-st=$("$build/app/opnic-ctl" --run-dir "$run" status 0)
-echo "$st"
-kill -0 $mp || { echo "FAIL: the model died with the application"; fail=1; }
-grep -q "owner none" <<<"$st" || { echo "FAIL: device still owned after the application died"; fail=1; }
-grep -q "queues_running 0" <<<"$st" || { echo "FAIL: queues still running after the application died"; fail=1; }
+first = fwd(30, os.path.join(run, 'first.log'))
+for i in range(200):
+    if model.status(0)['queues_running'] == 2:
+        break
+    time.sleep(0.05)
+time.sleep(1)                   # forwarding before the crash
+os.kill(first.pid, signal.SIGKILL)
+first.wait()
+time.sleep(0.5)                 # the model notices the application's end
+st = model.status(0)
+print(st)
+check(model.alive(), 'the model died with the application')
+check(st['owner'] == 'none', 'device still owned after the application died')
+check(st['queues_running'] == 0, 'queues still running after the application died')
 # 2: the next application probes the same (reset) device and forwards.
-out=$(fwd 2)
-echo "$out" | grep -E "^port|forwarded"
-n=$(sed -n 's/^forwarded: port 0 -> 1: \([0-9]*\),.*/\1/p' <<<"$out")
-[ "${n:-0}" -gt 1000 ] || { echo "FAIL: the second application forwarded ${n:-0} frames"; fail=1; }
-exit $fail
+second = fwd(2, os.path.join(run, 'second.log'))
+second.wait(60)
+with open(os.path.join(run, 'second.log'), errors='replace') as f:
+    out = f.read()
+print('\n'.join(s for s in out.splitlines() if s.startswith(('port', 'forwarded'))))
+n = t.fwd_count(out)
+check((n or 0) > 1000, 'the second application forwarded %d frames' % (n or 0))
+check.exit()
