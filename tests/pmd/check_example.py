@@ -1,31 +1,46 @@
-#!/bin/bash
+#!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The example application (net_opnic linked in statically) forwards and
 # prints the link events that opnic-ctl causes in the model.
-set -u
-build=$1 profile=$2 kernel=$3 page=$4
-run=$(mktemp -d /dev/shm/opnic-fwd.XXXXXX)
-rmdir "$run"
-trap 'rm -rf "$run"' EXIT
-(
-	for i in $(seq 100); do [ -S "$run/model.sock" ] && break; sleep 0.05; done
-	sleep 2.5
-	"$build/app/opnic-ctl" --run-dir "$run" link 1 down
-	sleep 0.5
-	"$build/app/opnic-ctl" --run-dir "$run" link 1 up
-) &
-out=$("$build/app/opnic-run" --run-dir "$run" --profile "$profile" --kernel "$kernel" \
-	--page-size "$page" -- "$build/app/opnic-fwd" --in-memory -l 0,1 -- --seconds 4 2>&1)
-rc=$?
-wait
-echo "$out" | grep -v 'log level\|shared lib'
-fail=0
-for want in "port 0: net_opnic firmware 1.2.0" "link event: port 1 down 0 Mb/s" \
-	    "link event: port 1 up 100000 Mb/s" "link events: 2"; do
-	grep -qF "$want" <<<"$out" || { echo "FAIL: missing '$want'"; fail=1; }
-done
-n=$(sed -n 's/^forwarded: port 0 -> 1: \([0-9]*\),.*/\1/p' <<<"$out")
-[ "${n:-0}" -gt 1000 ] || { echo "FAIL: forwarded only ${n:-0} frames 0 -> 1"; fail=1; }
-[ $rc -eq 0 ] || { echo "FAIL: exit status $rc"; fail=1; }
-exit $fail
+#   check_example.py BUILD PROFILE KERNEL PAGE
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import opnic_test as t  # noqa: E402
+
+a = t.args('BUILD PROFILE KERNEL PAGE', 'build', 'profile', 'kernel', 'page')
+run = t.scratch('opnic-fwd')
+model = t.start_model(a.build, run, a.profile)
+# opnic-fwd has no prompt: it is watched at its output, and its last line
+# says that both ports are up.
+app = t.Interactive([os.path.join(a.build, 'app/opnic-fwd'), '--in-memory', '-l', '0,1',
+                     '--', '--seconds', '4'], 'port 1: ',
+                    env=t.app_env(a.build, run, a.kernel, a.page),
+                    log=os.path.join(run, 'fwd.log'))
+t.at_exit(app.kill)
+try:
+    app.start(timeout=30)
+    time.sleep(1)               # forwarding with both links up
+    model.ctl('link', 1, 'down')
+    app.wait_for(b'link event: port 1 down', timeout=2)
+    model.ctl('link', 1, 'up')
+    app.wait_for(b'link event: port 1 up', timeout=2)
+except t.HarnessError as e:
+    print(e)                    # what is missing is reported below
+rc = app.wait(30)
+app.close()
+out = app.text().replace('\r\n', '\n')
+print('\n'.join(s for s in out.splitlines() if not re.search('log level|shared lib', s)))
+check = t.Checks()
+# The application's report is its text (it has exited: no telemetry left).
+for want in ('port 0: net_opnic firmware 1.2.0', 'link event: port 1 down 0 Mb/s',
+             'link event: port 1 up 100000 Mb/s', 'link events: 2'):
+    check(want in out, "missing '%s'" % want)
+n = t.fwd_count(out)
+check((n or 0) > 1000, 'forwarded only %d frames 0 -> 1' % (n or 0))
+check(rc == 0, 'exit status %s' % rc)
+check.exit()
