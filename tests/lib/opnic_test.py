@@ -26,17 +26,18 @@ _cleanups = []
 _on_fail = []
 
 
-def at_exit(fn, *args):
-    """Call FN(*ARGS) when the test exits (last registered, first called)."""
-    _cleanups.append((fn, args))
+def at_exit(fn, *args, **kw):
+    """Call FN(*ARGS, **KW) when the test exits (last registered, first
+    called)."""
+    _cleanups.append((fn, args, kw))
     return fn
 
 
 def _run_cleanups():
     while _cleanups:
-        fn, args = _cleanups.pop()
+        fn, args, kw = _cleanups.pop()
         try:
-            fn(*args)
+            fn(*args, **kw)
         except Exception:  # a cleanup failing must not hide the verdict
             pass
 
