@@ -127,13 +127,7 @@ def start_model(build, run, profile, *model_args, **kw):
     """opnic-model in RUN, ready; stopped at exit. FAIL 'model did not start'
     (after its log) if it does not become ready."""
     m = Model(build, run, profile=profile, args=model_args, **kw)
-    at_exit(m.stop)
-    try:
-        m.start()
-    except HarnessError as e:
-        print(e)
-        fail('model did not start')
-    return m
+    return _start(m, m.stop, 'model')
 
 
 def start_testpmd(build, run, kernel, page, testpmd_args=(), in_memory=True, **kw):
@@ -145,13 +139,25 @@ def start_testpmd(build, run, kernel, page, testpmd_args=(), in_memory=True, **k
     tp = Testpmd.on_model(build, run, kernel, page, testpmd_args, **kw)
     if not in_memory:
         tp.argv.remove('--in-memory')
-    at_exit(tp.kill)
+    return _start(tp, tp.kill, 'testpmd')
+
+
+def _start(obj, cleanup, what):
+    at_exit(cleanup)
     try:
-        tp.start()
+        obj.start()
     except HarnessError as e:
         print(e)
-        fail('testpmd did not start')
-    return tp
+        fail(what + ' did not start')
+    return obj
+
+
+def ctl_or_fail(model, msg, *args):
+    """opnic-ctl ARGS on MODEL; FAIL MSG if it fails."""
+    try:
+        return model.ctl(*args)
+    except HarnessError:
+        fail(msg)
 
 
 def spawn(argv, out=None, env=None):

