@@ -171,6 +171,24 @@ def ensure_hugetlbfs(path='/dev/hugepages'):
         subprocess.run(['mount', '-t', 'hugetlbfs', 'nodev', path], check=False)
 
 
+def join_option_values(argv, options):
+    """ARGV with each `OPT VALUE` of OPTIONS written `OPT=VALUE`, so that
+    argparse takes a VALUE that starts with '-' (--testpmd-args '--x')."""
+    out = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == '--':
+            out += argv[i:]
+            break
+        if argv[i] in options and i + 1 < len(argv):
+            out.append(argv[i] + '=' + argv[i + 1])
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 class Model:
     """One opnic-model daemon in its run directory."""
 
