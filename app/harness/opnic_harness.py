@@ -190,6 +190,17 @@ def join_option_values(argv, options):
     return out
 
 
+def exit_on_signals(signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
+    """Turn SIGNALS into SystemExit(128 + N), so that `finally` blocks end
+    what this process started before it exits."""
+    def handler(signum, frame):
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
+        raise SystemExit(128 + signum)
+    for sig in signals:
+        signal.signal(sig, handler)
+
+
 class Model:
     """One opnic-model daemon in its run directory."""
 
