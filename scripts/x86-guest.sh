@@ -16,7 +16,7 @@ command -v qemu-system-x86_64 >/dev/null || need="$need qemu-system-x86"
 command -v cpio >/dev/null || need="$need cpio"
 if [ -n "$need" ]; then
 	echo "x86-guest: installing$need" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q $need >/dev/null
 fi
 mkdir -p "$g/debs"
 if ! ls "$g"/debs/linux-image-*.deb >/dev/null 2>&1 || ! ls "$g"/debs/busybox-static*.deb >/dev/null 2>&1; then

@@ -222,3 +222,24 @@ def fwd_count(out):
     the application has exited, so only its text is left), or None."""
     m = re.search(r'^forwarded: port 0 -> 1: ([0-9]+),', out, re.M)
     return int(m.group(1)) if m else None
+
+
+def run_shown(argv, timeout=None, env=None):
+    """Run ARGV in a process group of its own, stdin /dev/null, its output
+    straight to the test's own (the test log has it as it comes), and wait.
+    A run that exceeds TIMEOUT has its group sent SIGTERM, as timeout(1)
+    does, and status 124. Returns the status as a shell reports it."""
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, env=env,
+                         start_new_session=True)
+    at_exit(kill_group, p)
+    try:
+        return shell_status(p.wait(timeout))
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait(10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            kill_group(p)
+        return 124
