@@ -3,7 +3,7 @@
 /*
  * opnic-ctl: control a running opnic-model.
  *   opnic-ctl [--run-dir DIR] link DEV up|down
- *   opnic-ctl [--run-dir DIR] status DEV
+ *   opnic-ctl [--run-dir DIR] status DEV [json]
  *   opnic-ctl [--run-dir DIR] fault DEV KIND [COUNT]
  *   opnic-ctl [--run-dir DIR] fault DEV random PPM [SEED]
  *   opnic-ctl [--run-dir DIR] wire DEV status|reset|set KEY=VALUE...
@@ -27,7 +27,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: opnic-ctl [--run-dir DIR] link DEV up|down\n"
-		"       opnic-ctl [--run-dir DIR] status DEV\n"
+		"       opnic-ctl [--run-dir DIR] status DEV [json]\n"
 		"       opnic-ctl [--run-dir DIR] fault DEV KIND [COUNT]\n"
 		"       opnic-ctl [--run-dir DIR] fault DEV random PPM [SEED]\n"
 		"       opnic-ctl [--run-dir DIR] wire DEV status|reset|set KEY=VALUE...\n"
@@ -75,10 +75,16 @@ main(int argc, char **argv)
 			m.a = 1;
 		else if (strcmp(argv[a + 2], "down") != 0)
 			return usage();
-	} else if (strcmp(argv[a], "status") == 0 && argc == a + 2) {
+	} else if (strcmp(argv[a], "status") == 0 &&
+		   (argc == a + 2 || argc == a + 3)) {
 		m.type = OPNIC_MSG_STATUS;
 		if (parse_dev(argv[a + 1], &m.dev) != 0)
 			return 2;
+		if (argc == a + 3) {
+			if (strcmp(argv[a + 2], "json") != 0)
+				return usage();
+			m.a = OPNIC_STATUS_JSON;
+		}
 	} else if (strcmp(argv[a], "fault") == 0 &&
 		   (argc == a + 3 || argc == a + 4 || argc == a + 5)) {
 		char *end = NULL;

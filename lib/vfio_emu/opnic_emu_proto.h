@@ -52,11 +52,15 @@ enum opnic_msg_type {
 	OPNIC_MSG_MSIX,		/* dev, a = 1 enable / 0 disable */
 	OPNIC_MSG_RESET,	/* dev: function-level reset */
 	OPNIC_MSG_LINK,		/* dev, a = 1 up / 0 down */
-	OPNIC_MSG_STATUS,	/* dev; reply text */
+	OPNIC_MSG_STATUS,	/* dev, a = OPNIC_STATUS_TEXT / _JSON; reply text */
 	OPNIC_MSG_FAULT,	/* dev, text = fault name, b = count, c = seed */
 	OPNIC_MSG_QUIT,
 	OPNIC_MSG_WIRE,		/* dev, text = wire command; reply text */
 };
+
+/* Formats of the status reply. */
+#define OPNIC_STATUS_TEXT	0	/* "key value" lines (tests parse them) */
+#define OPNIC_STATUS_JSON	1	/* one JSON object on one line */
 
 struct opnic_msg {
 	uint32_t type;
