@@ -99,6 +99,96 @@ def emu_env(build, config_dir, run_dir, kernel, page, base=None):
     return env
 
 
+def profile_error(config_dir, profile):
+    """Why PROFILE (a name in CONFIG_DIR or a file path) cannot be used, or
+    None if it can."""
+    if '/' in profile:
+        if not os.path.isfile(profile):
+            return "--profile '%s': no such file" % profile
+        return None
+    if os.path.isfile(os.path.join(config_dir, profile + '.profile')):
+        return None
+    try:
+        have = sorted(f[:-len('.profile')] for f in os.listdir(config_dir)
+                      if f.endswith('.profile'))
+    except OSError:
+        have = []
+    return "--profile '%s': unknown (have: %s)" % (profile, ''.join(h + ' ' for h in have))
+
+
+def model_running(run_dir):
+    """True if RUN_DIR holds a ready model whose process is alive."""
+    try:
+        with open(os.path.join(run_dir, 'model.pid')) as f:
+            pid = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    if not os.path.exists(os.path.join(run_dir, 'ready')):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def pci_devices(run_dir):
+    """The PCI addresses of the run directory's emulated devices."""
+    try:
+        return sorted(os.listdir(os.path.join(run_dir, 'sysfs/bus/pci/devices')))
+    except OSError:
+        return []
+
+
+def remove_run_dir(run_dir):
+    """Remove RUN_DIR and its siblings RUN_DIR.* (logs beside it)."""
+    import glob
+    import shutil
+    for p in [run_dir] + glob.glob(glob.escape(run_dir) + '.*'):
+        if os.path.isdir(p) and not os.path.islink(p):
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+
+def exit_status(returncode):
+    """A shell-style exit status: 128+N for a process ended by signal N."""
+    if returncode is None:
+        return 1
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def ensure_hugetlbfs(path='/dev/hugepages'):
+    """Mount hugetlbfs at PATH unless something is mounted there (DPDK's
+    default, file-backed memory mode needs it)."""
+    os.makedirs(path, exist_ok=True)
+    if not os.path.ismount(path):
+        subprocess.run(['mount', '-t', 'hugetlbfs', 'nodev', path], check=False)
+
+
+def join_option_values(argv, options):
+    """ARGV with each `OPT VALUE` of OPTIONS written `OPT=VALUE`, so that
+    argparse takes a VALUE that starts with '-' (--testpmd-args '--x')."""
+    out = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == '--':
+            out += argv[i:]
+            break
+        if argv[i] in options and i + 1 < len(argv):
+            out.append(argv[i] + '=' + argv[i + 1])
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 class Model:
     """One opnic-model daemon in its run directory."""
 
@@ -224,7 +314,7 @@ class Interactive:
 
     def __init__(self, argv, prompt, env=None, log=None, cwd=None):
         self.argv = list(argv)
-        self.prompt = prompt.encode()
+        self.prompt = prompt.encode() if prompt is not None else None
         self.env = env
         self.cwd = cwd
         self.log_path = log
@@ -244,7 +334,8 @@ class Interactive:
         self.master = master
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        self.wait_for(self.prompt, timeout, what='its prompt')
+        if self.prompt is not None:
+            self.wait_for(self.prompt, timeout, what='its prompt')
         return self
 
     def _read(self):
@@ -325,6 +416,21 @@ class Interactive:
         except subprocess.TimeoutExpired:
             return None
 
+    def interrupt(self, sig=signal.SIGINT, timeout=10.0):
+        """Send SIG to the process group this object started and wait for
+        it to exit; killed if it does not within TIMEOUT. The exit status
+        (negative: the signal that ended it)."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            if self.wait(timeout) is None:
+                self.kill()
+        rc = self.proc.wait() if self.proc is not None else None
+        self.close()
+        return rc
+
     def kill(self, sig=signal.SIGKILL):
         """End the process group this object started."""
         if self.proc is not None and self.proc.poll() is None:
@@ -384,6 +490,19 @@ class Testpmd(Interactive):
             argv += ['-a', a + devargs]
         argv += ['--', '-i'] + list(testpmd_args)
         return cls(argv, prefix, log=log)
+
+    @classmethod
+    def on_vdevs(cls, vdevs, testpmd_args=(), eal_args=('-l', '0,1'),
+                 log=None, prefix=None, env=None):
+        """Plain testpmd (no emulation) on DPDK virtual devices, each VDEVS
+        entry a --vdev argument. A file prefix rather than --in-memory: memif
+        needs the multi-process channel (and then hugetlbfs)."""
+        prefix = prefix or file_prefix('opnic-peer')
+        argv = ['dpdk-testpmd', '--no-pci', '--file-prefix', prefix] + list(eal_args)
+        for v in vdevs:
+            argv += ['--vdev', v]
+        argv += ['--', '-i'] + list(testpmd_args)
+        return cls(argv, prefix, env=env, log=log)
 
     def start(self, timeout=60.0):
         super().start(timeout)
