@@ -11,7 +11,6 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 scripts/setup.sh || exit 1
-pkill -x opnic-model 2>/dev/null || true
 
 echo "main job: dpdk-testpmd io forwarding, 64 B, burst 32, 1 forwarding core,"
 echo "          net_opnic on 2 emulated opnic ports (pair wire), profile tight4k,"
@@ -22,7 +21,7 @@ rc=$?
 echo "$out" | sed 's/^/  /'
 get() { sed -n "s/^.*\b$1=\([^ ]*\).*$/\1/p" <<<"$out" | head -1; }
 echo
-echo "forwarded:          $(get mpps) Mpps (both directions, testpmd Rx-pps over 10 s)"
+echo "forwarded:          $(get mpps) Mpps (both directions, port stats over the measured window)"
 echo "forwarding core:    $(get cycles_per_packet) cycles/packet (testpmd --record-core-cycles)"
 echo "register path:      doorbells by $(sed -n 's/^result profile_path=//p' <<<"$out")"
 echo "doorbell syscalls:  $(get syscalls_per_packet) per packet (doorbell suppression on)"

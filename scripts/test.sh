@@ -26,9 +26,6 @@ if ! ninja -C "$asan" >/dev/null; then
 	exit 1
 fi
 
-# Stale models of an interrupted run would steal the CPU from this one.
-pkill -x opnic-model 2>/dev/null || true
-
 meson test -C build --print-errorlogs --num-processes 1 "$@"
 rc1=$?
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

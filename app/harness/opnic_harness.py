@@ -142,11 +142,12 @@ def pci_devices(run_dir):
         return []
 
 
-def remove_run_dir(run_dir):
-    """Remove RUN_DIR and its siblings RUN_DIR.* (logs beside it)."""
+def remove_run_dir(run_dir, siblings=False):
+    """Remove RUN_DIR; with SIBLINGS also RUN_DIR.* (logs beside it)."""
     import glob
     import shutil
-    for p in [run_dir] + glob.glob(glob.escape(run_dir) + '.*'):
+    more = glob.glob(glob.escape(run_dir) + '.*') if siblings else []
+    for p in [run_dir] + more:
         if os.path.isdir(p) and not os.path.islink(p):
             shutil.rmtree(p, ignore_errors=True)
         else:
@@ -187,6 +188,17 @@ def join_option_values(argv, options):
         out.append(argv[i])
         i += 1
     return out
+
+
+def exit_on_signals(signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)):
+    """Turn SIGNALS into SystemExit(128 + N), so that `finally` blocks end
+    what this process started before it exits."""
+    def handler(signum, frame):
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
+        raise SystemExit(128 + signum)
+    for sig in signals:
+        signal.signal(sig, handler)
 
 
 class Model:
@@ -420,24 +432,26 @@ class Interactive:
         """Send SIG to the process group this object started and wait for
         it to exit; killed if it does not within TIMEOUT. The exit status
         (negative: the signal that ended it)."""
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-            if self.wait(timeout) is None:
-                self.kill()
+        if self._signal_group(sig) and self.wait(timeout) is None:
+            self.kill()
         rc = self.proc.wait() if self.proc is not None else None
         self.close()
         return rc
 
+    def _signal_group(self, sig):
+        """Send SIG to the process group this object started, if its
+        process still runs; True if it did."""
+        if self.proc is None or self.proc.poll() is not None:
+            return False
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        return True
+
     def kill(self, sig=signal.SIGKILL):
         """End the process group this object started."""
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
+        if self._signal_group(sig):
             self.proc.wait()
         self.close()
 
