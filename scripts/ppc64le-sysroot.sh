@@ -22,17 +22,18 @@ if [ -n "$need" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >/dev/null
 fi
 
-if [ ! -f "$stamp" ]; then
-	echo "ppc64le: building the sysroot from Debian ppc64el packages"
-	rm -rf "$sys"
-	mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$sys"
-	: > "$state/status"
-	cat > "$state/sources.list" <<SRC
+# The private apt state's configuration, written on every run: its paths are
+# absolute, and a tree copied from elsewhere (cp -a of build/ppc64le) must
+# not go on using the original's state (scripts/ppc64le-guest.sh downloads
+# the guest's packages through it).
+mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+[ -f "$state/status" ] || : > "$state/status"
+cat > "$state/sources.list" <<SRC
 deb [arch=ppc64el signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
 deb [arch=ppc64el signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-updates main
 deb [arch=ppc64el signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bookworm-security main
 SRC
-	cat > "$state/apt.conf" <<CONF
+cat > "$state/apt.conf" <<CONF
 APT::Architecture "ppc64el";
 APT::Architectures { "ppc64el"; };
 Dir::State "$state";
@@ -43,6 +44,12 @@ Dir::Etc::sourceparts "-";
 Acquire::Languages "none";
 APT::Sandbox::User "root";
 CONF
+
+if [ ! -f "$stamp" ]; then
+	echo "ppc64le: building the sysroot from Debian ppc64el packages"
+	rm -rf "$sys"
+	mkdir -p "$sys"
+	: > "$state/status"
 	export APT_CONFIG="$state/apt.conf"
 	# One index of the security suite has been seen failing with "File has
 	# unexpected size"; the main suite is enough, so go on.

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""ppc64le under qemu-user: Debian's ppc64el dpdk-testpmd, with our ppc64le
+VFIO emulation (LD_PRELOAD) and net_opnic plugin, forwards through the NIC
+model (the x86 build's opnic-model: the shared-memory layout and the socket
+protocol are the same on both little-endian 64-bit targets). Checks packet
+conservation against the model and the doorbell path the layout implies.
+
+  check_qemu_user_fwd.py PPC_BUILD X86_BUILD SYSROOT PROFILE KERNEL PAGE PATH SELF_MAPPED
+
+testpmd runs under qemu-ppc64le-static on a pseudo-terminal (so its output
+is line-buffered and its prompt tells when a command is done); its port
+counters come from DPDK telemetry, the devices' from `opnic-ctl status DEV
+json`.
+"""
+
+import os
+import re
+import shutil
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, 'app', 'harness'))
+import opnic_harness as h  # noqa: E402
+
+
+def main(argv):
+    if len(argv) != 9:
+        print(__doc__.strip().split('\n\n')[1], file=sys.stderr)
+        return 2
+    ppc, x86, sysroot, profile, kernel, page, want, self_want = argv[1:]
+    if not os.access(os.path.join(x86, 'app/opnic-model'), os.X_OK):
+        print('SKIP: no x86 build at ' + x86)
+        return 77
+    qemu = shutil.which('qemu-ppc64le-static')
+    if not qemu:
+        print('SKIP: qemu-user-static missing')
+        return 77
+
+    run = h.new_run_dir('opnic-ppc')
+    model = h.Model(x86, run, profile=profile, devices=2, log=run + '.model')
+    tp = None
+    try:
+        model.start()
+        # The host's LD_PRELOAD would be loaded into qemu itself; the
+        # ppc64le emulation library goes to the guest program through -E.
+        base = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
+        env = h.emu_env(ppc, os.path.join(TOP, 'config'), run, kernel, page, base=base)
+        preload = env.pop('LD_PRELOAD')
+        prefix = h.file_prefix('opnic-ppc')
+        argv_tp = [qemu, '-L', sysroot, '-E', 'LD_PRELOAD=' + preload,
+                   os.path.join(sysroot, 'usr/bin/dpdk-testpmd'),
+                   '-d', h.plugin_path(ppc), '--in-memory', '--file-prefix', prefix,
+                   '-l', '0,1']
+        for a in h.PCI_ADDRS:
+            argv_tp += ['-a', a]
+        argv_tp += ['--', '-i', '--nb-cores=1', '--no-lsc-interrupt',
+                    '--total-num-mbufs=16384']
+        tp = h.Testpmd(argv_tp, prefix, env=env, log=run + '.log')
+        # Under qemu-user the EAL start takes tens of seconds.
+        tp.start(timeout=150)
+        deadline = time.monotonic() + 60
+        while True:
+            q = [model.status(d)['queues_running'] for d in (0, 1)]
+            if min(q) >= 2:
+                break
+            if time.monotonic() > deadline:
+                raise h.HarnessError('queues not running after 60 s: %s' % q)
+            time.sleep(0.1)
+        time.sleep(1)
+        tp.cmd('start tx_first', timeout=30)
+        time.sleep(6)
+        tp.cmd('stop', timeout=30)
+        time.sleep(1)
+        port = [tp.stats(p) for p in (0, 1)]
+        dev = [model.status(d) for d in (0, 1)]
+        rc = tp.quit(timeout=60)
+    except h.HarnessError as e:
+        print('FAIL: %s' % e)
+        return 1
+    finally:
+        if tp is not None:
+            tp.kill()
+        model.stop()
+        log = tp.text() if tp is not None else ''
+        model_log = model.log_text()
+        for f in (run + '.log', run + '.model'):
+            if os.path.exists(f):
+                os.unlink(f)
+        shutil.rmtree(run, ignore_errors=True)
+
+    for line in log.replace('\r\n', '\n').split('\n'):
+        if re.search(r'opnic_dev_init|vfio_bar', line):
+            print(line)
+    for p in (0, 1):
+        print('port %d: rx %d tx %d (telemetry /ethdev/stats)'
+              % (p, port[p]['ipackets'], port[p]['opackets']))
+    for d in (0, 1):
+        print('dev %d: ' % d + ' '.join('%s %s' % (k, dev[d][k]) for k in
+                                        ('tx_pkts', 'rx_pkts', 'rx_no_desc', 'rx_filtered',
+                                         'queues_running')))
+
+    bad = []
+    if rc != 0:
+        bad.append('testpmd exit status %s' % rc)
+    for p in (0, 1):
+        o = 1 - p
+        if port[p]['ipackets'] < 1000:
+            bad.append('port %d received %d' % (p, port[p]['ipackets']))
+        if port[p]['opackets'] != dev[p]['tx_pkts']:
+            bad.append('port %d: PMD sent %d, device consumed %d'
+                       % (p, port[p]['opackets'], dev[p]['tx_pkts']))
+        if dev[p]['tx_pkts'] != dev[o]['rx_pkts'] + dev[o]['rx_no_desc'] + dev[o]['rx_filtered']:
+            bad.append('wire %d->%d does not add up' % (p, o))
+    path = ''
+    if 'doorbells region write' in log:
+        path = 'region-write'
+    if 'doorbells mapped' in log:
+        path = 'mapped'
+    selfmap = 1 if re.search(r'vfio_bar: .*could not map', log) else 0
+    if path != want:
+        bad.append('doorbell path %s, expected %s' % (path, want))
+    if selfmap != int(self_want):
+        bad.append('self-mapped %d, expected %s' % (selfmap, self_want))
+    for b in bad:
+        print('FAIL: ' + b)
+    if bad:
+        print('--- testpmd log (tail) ---\n' + log[-3000:])
+        print('--- model log ---\n' + model_log)
+        return 1
+    print('PASS')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
