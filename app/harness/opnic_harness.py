@@ -575,3 +575,21 @@ def core_cycles(stop_output):
     --record-core-cycles, or (None, None)."""
     m = CYCLES_RE.search(stop_output)
     return (float(m.group(1)), int(m.group(2))) if m else (None, None)
+
+
+def pmd_log_facts(log):
+    """What net_opnic's own log says about the register path of a run: the
+    doorbell path ('region-write', 'mapped' or '' when the PMD never said),
+    the register-block list of the last probe, and whether vfio_bar had to
+    map a block itself (DPDK's bus could not)."""
+    f = {'path': '', 'blocks': '', 'self_mapped': 0}
+    for line in log.replace('\r', '').split('\n'):
+        if 'doorbells region write' in line:
+            f['path'] = 'region-write'
+        if 'doorbells mapped' in line:
+            f['path'] = 'mapped'
+        if 'register blocks:' in line:
+            f['blocks'] = re.sub('.*register blocks: *', '', line)
+        if re.search('vfio_bar: .*could not map', line):
+            f['self_mapped'] = 1
+    return f

@@ -113,12 +113,8 @@ def main(argv):
                        % (p, port[p]['opackets'], dev[p]['tx_pkts']))
         if dev[p]['tx_pkts'] != dev[o]['rx_pkts'] + dev[o]['rx_no_desc'] + dev[o]['rx_filtered']:
             bad.append('wire %d->%d does not add up' % (p, o))
-    path = ''
-    if 'doorbells region write' in log:
-        path = 'region-write'
-    if 'doorbells mapped' in log:
-        path = 'mapped'
-    selfmap = 1 if re.search(r'vfio_bar: .*could not map', log) else 0
+    pmd = h.pmd_log_facts(log)
+    path, selfmap = pmd['path'], pmd['self_mapped']
     if path != want:
         bad.append('doorbell path %s, expected %s' % (path, want))
     if selfmap != int(self_want):

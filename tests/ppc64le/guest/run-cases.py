@@ -58,16 +58,10 @@ def measure(tp, model, case):
     dev = [model.status(d) for d in (0, 1)] if model else [{}, {}]
     cyc, _ = h.core_cycles(stop)
     log = tp.text()
-    path = 'none'
-    if 'doorbells region write' in log:
-        path = 'region-write'
-    if 'doorbells mapped' in log:
-        path = 'mapped'
-    blocks = ''
-    for m in re.finditer(r'register blocks: *([^\r\n]*)', log):
-        blocks = m.group(1).replace(' ', '')
-    r = [('case', case), ('path', path),
-         ('self_mapped', 1 if re.search(r'vfio_bar: .*could not map', log) else 0)]
+    pmd = h.pmd_log_facts(log)
+    path = pmd['path'] or 'none'
+    blocks = pmd['blocks'].replace(' ', '')
+    r = [('case', case), ('path', path), ('self_mapped', pmd['self_mapped'])]
     r += [('port%d_rx' % p, port[p]['ipackets']) for p in (0, 1)]
     r += [('port%d_tx' % p, port[p]['opackets']) for p in (0, 1)]
     for d in (0, 1):
