@@ -150,7 +150,7 @@ make_sysfs(unsigned int i, const struct opnic_shm_hdr *h)
 		uint64_t start = 0, end = 0, flags = 0;
 
 		if (b < 6 && h->bar_size[b] != 0) {
-			start = 0xfe000000ull + i * 0x100000 + b * 0x10000;
+			start = opnic_bar_phys(i, b);
 			end = start + h->bar_size[b] - 1;
 			flags = 0x140204;	/* IORESOURCE_MEM | MEM_64 | SIZEALIGN */
 		}

@@ -24,6 +24,19 @@
 #define OPNIC_SHM_BAR_OFF	0x10000
 #define OPNIC_MAX_DEVICES	8
 #define OPNIC_GROUP_BASE	42	/* IOMMU group of device N: 42 + N */
+/* The bus address BAR B of device N pretends to have, in sysfs "resource"
+ * and in the virtualized BAR registers: one 1 MiB window per device, 64 KiB
+ * per BAR, below 4 GiB. */
+#define OPNIC_BAR_PHYS_BASE	0xfe000000ull
+#define OPNIC_BAR_PHYS_DEV_STRIDE	0x100000ull
+#define OPNIC_BAR_PHYS_BAR_STRIDE	0x10000ull
+
+static inline uint64_t
+opnic_bar_phys(unsigned int dev, unsigned int bar)
+{
+	return OPNIC_BAR_PHYS_BASE + dev * OPNIC_BAR_PHYS_DEV_STRIDE +
+	       bar * OPNIC_BAR_PHYS_BAR_STRIDE;
+}
 
 struct opnic_shm_hdr {
 	uint32_t magic;
