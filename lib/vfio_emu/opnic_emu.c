@@ -84,7 +84,7 @@ emu_init(void)
 	}
 	if (emu_page_init() != 0)
 		_exit(2);
-	snprintf(path, sizeof(path), "%s/vfio/vfio", emu_cfg.run);
+	snprintf(path, sizeof(path), "%s/" OPNIC_RUN_CONTAINER, emu_cfg.run);
 	if (emu_real.stat(path, &st) != 0) {
 		emu_log("%s missing: is opnic-model running for this run dir?", path);
 		return;

@@ -42,7 +42,7 @@ emu_container_open(int flags)
 		errno = EMFILE;
 		return -1;
 	}
-	snprintf(real, sizeof(real), "%s/vfio/vfio", emu_cfg.run);
+	snprintf(real, sizeof(real), "%s/" OPNIC_RUN_CONTAINER, emu_cfg.run);
 	fd = emu_real.open(real, (flags & O_CLOEXEC) | O_RDWR);
 	if (fd < 0) {
 		emu_containers.ct[c].used = 0;
@@ -74,22 +74,6 @@ emu_container_drop_group(int c)
 		ct->ngroups = 0;
 		ct->iommu_set = 0;
 	}
-}
-
-/* Hand one piece of a mapping to the model: the file open at fd, at
- * file_offset, becomes [iova, iova + len). */
-static int
-dma_map_file(struct emu_container *c, uint64_t iova, uint64_t len,
-	     uint64_t file_offset, int fd)
-{
-	struct opnic_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = OPNIC_MSG_DMA_MAP;
-	m.a = iova;
-	m.b = len;
-	m.c = file_offset;
-	return emu_model_call(c->sock, &m, fd);
 }
 
 /* Find the file behind [vaddr, vaddr+len) and hand it to the model, one
@@ -137,7 +121,8 @@ dma_map_range(struct emu_container *c, uint64_t vaddr, uint64_t iova,
 			errno = EFAULT;
 			return -1;
 		}
-		r = dma_map_file(c, iova + done, n, off + (cur - start), fd);
+		r = emu_model_dma_map(c->sock, iova + done, n, off + (cur - start),
+				      fd);
 		emu_real.close(fd);
 		if (r != 0) {
 			fclose(f);
@@ -211,20 +196,16 @@ static int
 container_unmap_dma(struct emu_container *ct,
 		    struct vfio_iommu_type1_dma_unmap *du)
 {
-	struct opnic_msg m;
+	uint64_t unmapped;
 
 	if (!ct->iommu_set || du->argsz < sizeof(*du) || du->flags != 0 ||
 	    ((du->size | du->iova) & ((uint64_t)emu_page_size() - 1))) {
 		errno = EINVAL;
 		return -1;
 	}
-	memset(&m, 0, sizeof(m));
-	m.type = OPNIC_MSG_DMA_UNMAP;
-	m.a = du->iova;
-	m.b = du->size;
-	if (emu_model_call(ct->sock, &m, -1) != 0)
+	if (emu_model_dma_unmap(ct->sock, du->iova, du->size, &unmapped) != 0)
 		return -1;
-	du->size = m.b;
+	du->size = unmapped;
 	return 0;
 }
 

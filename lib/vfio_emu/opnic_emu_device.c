@@ -57,7 +57,8 @@ device_load(struct emu_dev *d, unsigned int i)
 	void *cfg;
 	int fd;
 
-	snprintf(d->shm_path, sizeof(d->shm_path), "%s/dev%u.shm", emu_cfg.run, i);
+	snprintf(d->shm_path, sizeof(d->shm_path), "%s/" OPNIC_RUN_DEV_FMT,
+		 emu_cfg.run, i);
 	fd = emu_real.open(d->shm_path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -78,7 +79,7 @@ device_load(struct emu_dev *d, unsigned int i)
 	emu_real.close(fd);
 	if (cfg == MAP_FAILED)
 		return -1;
-	snprintf(gpath, sizeof(gpath), "%s/vfio/%u", emu_cfg.run,
+	snprintf(gpath, sizeof(gpath), "%s/" OPNIC_RUN_GROUP_FMT, emu_cfg.run,
 		 d->hdr.iommu_group);
 	if (emu_real.stat(gpath, &st) != 0)
 		return -1;
@@ -256,12 +257,12 @@ device_set_irqs(struct emu_dev *d, struct vfio_irq_set *is)
 				emu_real.close(d->irq_fd[i]);
 				d->irq_fd[i] = -1;
 			}
-		return emu_dev_call(d, OPNIC_MSG_MSIX, 0, 0, -1);
+		return emu_model_msix(d, 0);
 	}
 	if (dtype == VFIO_IRQ_SET_DATA_EVENTFD) {
 		const int32_t *fds = (const int32_t *)is->data;
 
-		if (emu_dev_call(d, OPNIC_MSG_MSIX, 1, 0, -1) != 0)
+		if (emu_model_msix(d, 1) != 0)
 			return -1;
 		for (i = 0; i < is->count; i++) {
 			uint32_t v = is->start + i;
@@ -271,11 +272,11 @@ device_set_irqs(struct emu_dev *d, struct vfio_irq_set *is)
 				d->irq_fd[v] = -1;
 			}
 			if (fds[i] >= 0) {
-				if (emu_dev_call(d, OPNIC_MSG_IRQ, v, 1, fds[i]) != 0)
+				if (emu_model_irq(d, v, fds[i]) != 0)
 					return -1;
 				if (v < 64)
 					d->irq_fd[v] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
-			} else if (emu_dev_call(d, OPNIC_MSG_IRQ, v, 0, -1) != 0) {
+			} else if (emu_model_irq(d, v, -1) != 0) {
 				return -1;
 			}
 		}
@@ -347,7 +348,7 @@ emu_device_ioctl(int idx, unsigned long req, void *arg)
 	case VFIO_DEVICE_SET_IRQS:
 		return device_set_irqs(d, arg);
 	case VFIO_DEVICE_RESET:
-		return emu_dev_call(d, OPNIC_MSG_RESET, 0, 0, -1);
+		return emu_model_reset(d);
 	default:
 		errno = ENOTTY;
 		return -1;

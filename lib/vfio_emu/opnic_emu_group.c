@@ -36,7 +36,8 @@ emu_group_open(const char *node, int flags)
 			errno = EBUSY;
 			return -1;
 		}
-		snprintf(real, sizeof(real), "%s/vfio/%s", emu_cfg.run, name);
+		snprintf(real, sizeof(real), "%s/" OPNIC_RUN_GROUP_FMT, emu_cfg.run,
+			 d->hdr.iommu_group);
 		fd = emu_real.open(real, (flags & O_CLOEXEC) | O_RDWR);
 		if (fd < 0)
 			return -1;
@@ -93,7 +94,7 @@ group_set_container(struct emu_dev *d, int cfd)
 			return -1;
 	}
 	d->container = e->obj;
-	if (emu_dev_call(d, OPNIC_MSG_ATTACH, 0, 0, -1) != 0) {
+	if (emu_model_attach(d) != 0) {
 		d->container = -1;
 		return -1;
 	}
@@ -108,7 +109,7 @@ group_unset_container(struct emu_dev *d)
 		errno = EINVAL;
 		return -1;
 	}
-	emu_dev_call(d, OPNIC_MSG_DETACH, 0, 0, -1);
+	emu_model_detach(d);
 	emu_container_drop_group(d->container);
 	d->container = -1;
 	return 0;

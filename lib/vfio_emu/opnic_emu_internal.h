@@ -122,12 +122,20 @@ void emu_fd_forget(int fd);
 /* For close(): the entry of fd whatever its kind, NULL when out of range. */
 struct emu_fd *emu_fd_entry(int fd);
 
-/* Model connection (opnic_emu_model.c). */
+/* Model connection (opnic_emu_model.c): one sender per request, each 0
+ * or -1 with errno set (the model's -errno, or EIO when it is gone). The
+ * device requests go on the connection of the device's container. */
 int emu_model_connect(void);
-int emu_model_call(int sock, struct opnic_msg *m, int fd);
-/* A request about device d on its container's connection. */
-int emu_dev_call(struct emu_dev *d, uint32_t type, uint64_t a, uint64_t b,
-		 int fd);
+int emu_model_attach(struct emu_dev *d);
+int emu_model_detach(struct emu_dev *d);
+int emu_model_reset(struct emu_dev *d);
+int emu_model_msix(struct emu_dev *d, int enable);
+/* Trigger of vector: eventfd, or -1 to drop it. */
+int emu_model_irq(struct emu_dev *d, uint32_t vector, int eventfd);
+int emu_model_dma_map(int sock, uint64_t iova, uint64_t len,
+		      uint64_t file_offset, int fd);
+int emu_model_dma_unmap(int sock, uint64_t iova, uint64_t len,
+			uint64_t *unmapped);
 
 /* Containers (opnic_emu_container.c). */
 struct emu_container {

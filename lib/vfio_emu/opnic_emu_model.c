@@ -2,7 +2,8 @@
 
 /*
  * The connection to opnic-model: one SOCK_SEQPACKET connection per VFIO
- * container, opened when the first group joins it. Each request waits for
+ * container, opened when the first group joins it, and one sender per
+ * request the emulation makes (opnic_emu_proto.h). Each request waits for
  * its reply; a file (DMA memory, an MSI-X eventfd) travels with SCM_RIGHTS.
  */
 
@@ -15,8 +16,9 @@
 
 #include "opnic_emu_internal.h"
 
-int
-emu_model_call(int sock, struct opnic_msg *m, int fd)
+/* Send m (with fd when fd >= 0) and wait for the reply, in m. */
+static int
+model_call(int sock, struct opnic_msg *m, int fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { m, sizeof(*m) };
@@ -47,13 +49,45 @@ emu_model_call(int sock, struct opnic_msg *m, int fd)
 		errno = EIO;
 		return -1;
 	}
-	if (m->status < 0) {
-		if (m->len > 0)
-			emu_log("model: %.*s", (int)m->len, m->text);
-		errno = -m->status;
+	if (m->reply.status < 0) {
+		if (m->reply.len > 0 && m->reply.len < sizeof(m->reply.text))
+			emu_log("model: %.*s", (int)m->reply.len, m->reply.text);
+		errno = -m->reply.status;
 		return -1;
 	}
 	return 0;
+}
+
+static void
+msg_init(struct opnic_msg *m, uint32_t type, uint32_t dev)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->dev = dev;
+}
+
+/* The connection of d's container; -1 with EINVAL when it has none. */
+static int
+dev_sock(const struct emu_dev *d)
+{
+	if (d->container < 0 || emu_containers.ct[d->container].sock < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return emu_containers.ct[d->container].sock;
+}
+
+/* A request about d with no payload. */
+static int
+dev_request(struct emu_dev *d, uint32_t type)
+{
+	struct opnic_msg m;
+	int sock = dev_sock(d);
+
+	if (sock < 0)
+		return -1;
+	msg_init(&m, type, d->hdr.dev_index);
+	return model_call(sock, &m, -1);
 }
 
 int
@@ -65,7 +99,7 @@ emu_model_connect(void)
 	} sa = { AF_UNIX, "" };
 	int s;
 
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/model.sock",
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/" OPNIC_RUN_SOCKET,
 		     emu_cfg.run) >= (int)sizeof(sa.sun_path)) {
 		emu_log("run dir path too long for a UNIX socket: %s", emu_cfg.run);
 		errno = ENAMETOOLONG;
@@ -86,18 +120,73 @@ emu_model_connect(void)
 }
 
 int
-emu_dev_call(struct emu_dev *d, uint32_t type, uint64_t a, uint64_t b, int fd)
+emu_model_attach(struct emu_dev *d)
+{
+	return dev_request(d, OPNIC_MSG_ATTACH);
+}
+
+int
+emu_model_detach(struct emu_dev *d)
+{
+	return dev_request(d, OPNIC_MSG_DETACH);
+}
+
+int
+emu_model_reset(struct emu_dev *d)
+{
+	return dev_request(d, OPNIC_MSG_RESET);
+}
+
+int
+emu_model_msix(struct emu_dev *d, int enable)
+{
+	struct opnic_msg m;
+	int sock = dev_sock(d);
+
+	if (sock < 0)
+		return -1;
+	msg_init(&m, OPNIC_MSG_MSIX, d->hdr.dev_index);
+	m.msix.enable = enable != 0;
+	return model_call(sock, &m, -1);
+}
+
+int
+emu_model_irq(struct emu_dev *d, uint32_t vector, int eventfd)
+{
+	struct opnic_msg m;
+	int sock = dev_sock(d);
+
+	if (sock < 0)
+		return -1;
+	msg_init(&m, OPNIC_MSG_IRQ, d->hdr.dev_index);
+	m.irq.vector = vector;
+	m.irq.enable = eventfd >= 0;
+	return model_call(sock, &m, eventfd);
+}
+
+int
+emu_model_dma_map(int sock, uint64_t iova, uint64_t len, uint64_t file_offset,
+		  int fd)
 {
 	struct opnic_msg m;
 
-	if (d->container < 0 || emu_containers.ct[d->container].sock < 0) {
-		errno = EINVAL;
+	msg_init(&m, OPNIC_MSG_DMA_MAP, 0);
+	m.dma_map.iova = iova;
+	m.dma_map.len = len;
+	m.dma_map.file_offset = file_offset;
+	return model_call(sock, &m, fd);
+}
+
+int
+emu_model_dma_unmap(int sock, uint64_t iova, uint64_t len, uint64_t *unmapped)
+{
+	struct opnic_msg m;
+
+	msg_init(&m, OPNIC_MSG_DMA_UNMAP, 0);
+	m.dma_unmap.iova = iova;
+	m.dma_unmap.len = len;
+	if (model_call(sock, &m, -1) != 0)
 		return -1;
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	m.dev = d->hdr.dev_index;
-	m.a = a;
-	m.b = b;
-	return emu_model_call(emu_containers.ct[d->container].sock, &m, fd);
+	*unmapped = m.reply.unmapped;
+	return 0;
 }

@@ -37,7 +37,7 @@ emu_sysfs_opendir(const char *path)
 	if (emu_cfg.active && strcmp(path, "/sys/kernel/iommu_groups") == 0) {
 		char real[PATH_MAX];
 
-		snprintf(real, sizeof(real), "%s/iommu_groups", emu_cfg.run);
+		snprintf(real, sizeof(real), "%s/" OPNIC_RUN_IOMMU_GROUPS, emu_cfg.run);
 		return emu_real.opendir(real);
 	}
 	return emu_real.opendir(path);
