@@ -2,9 +2,9 @@
 
 /*
  * The STATUS reply: a device's counters and queue 0 state, read once into
- * struct dev_status, then formatted as the "key value" text opnic-ctl
- * prints (tests parse it: keep it byte for byte) or as one JSON object
- * with the same keys, with the external wire's status appended.
+ * a list of items, then formatted as the "key value" text opnic-ctl prints
+ * (tests parse it: keep it byte for byte) or as one JSON object with the
+ * same keys, with the external wire's status appended.
  */
 
 #include <errno.h>
@@ -15,77 +15,133 @@
 
 #include "opnic_server_internal.h"
 
-/* What "opnic-ctl status DEV" shows, read once under the lock. */
-struct dev_status {
-	unsigned int dev;
-	const char *profile;
-	const char *link;
-	const char *owner;
-	uint64_t rx_pkts, tx_pkts, rx_no_desc, rx_filtered, dma_errors;
-	uint64_t desc_errors, link_drops, irqs_sent, resets, ro_writes_restored;
-	uint64_t txq0_doorbells, rxq0_doorbells;
-	unsigned int queues_running;
-	/* TX queue 0 and the queue configuration block. */
-	unsigned int running, idle, cons, prod, last_db, db, drv_prod, dev_flags;
-	unsigned int qstatus, qerror, qctrl;
-	uint64_t injected[OPNIC_FK_NKINDS];
-	unsigned int removed;
+/*
+ * What "opnic-ctl status DEV" shows, read once under the lock into a list
+ * of items in the order of the text. The text puts each item as "key value"
+ * and ends a line after the items marked eol; an item of a group ("txq0")
+ * sits on a line that starts with the group's name. The JSON object has the
+ * same keys, a group as a nested object.
+ */
+enum item_kind {
+	ITEM_NUM,
+	ITEM_HEX,		/* a number the text shows as 0x... */
+	ITEM_STR,
 };
+
+struct status_item {
+	char key[40];
+	const char *group;	/* NULL, or the name of a nested group */
+	const char *str;	/* ITEM_STR */
+	uint64_t num;
+	uint8_t kind;		/* enum item_kind */
+	uint8_t eol;		/* the text line ends after this item */
+};
+
+#define STATUS_MAX_ITEMS	(32 + OPNIC_FK_NKINDS)
+
+struct status_list {
+	struct status_item item[STATUS_MAX_ITEMS];
+	unsigned int n;
+	const char *group;	/* group of the items added next */
+};
+
+static struct status_item *
+item_add(struct status_list *l, const char *key, enum item_kind kind, int eol)
+{
+	struct status_item *it = &l->item[l->n++];
+
+	snprintf(it->key, sizeof(it->key), "%s", key);
+	it->group = l->group;
+	it->kind = (uint8_t)kind;
+	it->eol = (uint8_t)eol;
+	return it;
+}
+
+static void
+item_num(struct status_list *l, const char *key, uint64_t v, int eol)
+{
+	item_add(l, key, ITEM_NUM, eol)->num = v;
+}
+
+static void
+item_str(struct status_list *l, const char *key, const char *v, int eol)
+{
+	item_add(l, key, ITEM_STR, eol)->str = v;
+}
+
+/* TX queue 0 and the queue configuration block, the "txq0" line. */
+static void
+status_txq0(struct status_list *l, const struct opnic_model_dev *md)
+{
+	const struct opnic_model_q *tq = &md->txq[0];
+	const uint8_t *qcfg = md->bar0 + md->blk[OPNIC_BLK_QCFG];
+
+	l->group = "txq0";
+	item_num(l, "running", tq->running, 0);
+	item_num(l, "idle", tq->idle, 0);
+	item_num(l, "cons", tq->cons, 0);
+	item_num(l, "prod", tq->prod, 0);
+	item_num(l, "last_db", tq->last_db, 0);
+	item_num(l, "db", tq->running ?
+		 opnic_model_ld32(md->bar0 + tq->db_off) : 0, 0);
+	item_num(l, "drv_prod", tq->shadow ? tq->shadow->drv_prod : 0, 0);
+	item_num(l, "dev_flags", tq->shadow ? tq->shadow->dev_flags : 0, 0);
+	item_add(l, "qstatus", ITEM_HEX, 0)->num =
+		opnic_model_ld32(qcfg + OPNIC_Q_STATUS);
+	item_num(l, "qerror", opnic_model_ld32(qcfg + OPNIC_Q_ERROR), 0);
+	item_num(l, "qctrl", opnic_model_ld32(qcfg + OPNIC_Q_CTRL), 1);
+	l->group = NULL;
+}
+
+/* Faults injected so far, as "injected_<kind>" with '-' as '_'. */
+static void
+status_faults(struct status_list *l, const struct opnic_model_dev *md)
+{
+	unsigned int k;
+
+	for (k = 0; k < OPNIC_FK_NKINDS; k++) {
+		char key[40];
+		char *c;
+
+		snprintf(key, sizeof(key), "injected_%s", opnic_fault_kind_name(k));
+		for (c = key; *c != '\0'; c++)
+			if (*c == '-')
+				*c = '_';
+		item_num(l, key, md->faults.injected[k], 0);
+	}
+	item_num(l, "removed", md->faults.surprise_removed, 1);
+}
 
 static void
 status_collect(const struct opnic_server *srv, const struct server_dev *d,
-	       struct dev_status *s)
+	       struct status_list *l)
 {
 	const struct opnic_model_dev *md = &d->m;
-	const struct opnic_model_q *tq = &md->txq[0];
-	const uint8_t *qcfg = md->bar0 + md->blk[OPNIC_BLK_QCFG];
-	unsigned int q, k;
+	unsigned int q, running = 0;
 
-	memset(s, 0, sizeof(*s));
-	s->dev = (unsigned int)(d - srv->dev);
-	s->profile = srv->prof.name;
-	s->link = md->link_up ? "up" : "down";
-	s->owner = d->owner ? "attached" : "none";
-	s->rx_pkts = md->st[OPNIC_ST_RX_PKTS / 8];
-	s->tx_pkts = md->st[OPNIC_ST_TX_PKTS / 8];
-	s->rx_no_desc = md->st[OPNIC_ST_RX_NO_DESC / 8];
-	s->rx_filtered = md->st[OPNIC_ST_RX_FILTERED / 8];
-	s->dma_errors = md->st[OPNIC_ST_DMA_ERRORS / 8];
-	s->desc_errors = md->st[OPNIC_ST_DESC_ERRORS / 8];
-	s->link_drops = md->st[OPNIC_ST_LINK_DROPS / 8];
-	s->irqs_sent = md->irqs_sent;
-	s->resets = md->resets;
-	s->ro_writes_restored = md->ro_writes_restored;
-	s->txq0_doorbells = tq->doorbells_seen;
-	s->rxq0_doorbells = md->rxq[0].doorbells_seen;
+	l->n = 0;
+	l->group = NULL;
+	item_num(l, "dev", (uint64_t)(d - srv->dev), 0);
+	item_str(l, "profile", srv->prof.name, 0);
+	item_str(l, "link", md->link_up ? "up" : "down", 0);
+	item_str(l, "owner", d->owner ? "attached" : "none", 1);
+	item_num(l, "rx_pkts", md->st[OPNIC_ST_RX_PKTS / 8], 0);
+	item_num(l, "tx_pkts", md->st[OPNIC_ST_TX_PKTS / 8], 0);
+	item_num(l, "rx_no_desc", md->st[OPNIC_ST_RX_NO_DESC / 8], 0);
+	item_num(l, "rx_filtered", md->st[OPNIC_ST_RX_FILTERED / 8], 0);
+	item_num(l, "dma_errors", md->st[OPNIC_ST_DMA_ERRORS / 8], 0);
+	item_num(l, "desc_errors", md->st[OPNIC_ST_DESC_ERRORS / 8], 0);
+	item_num(l, "link_drops", md->st[OPNIC_ST_LINK_DROPS / 8], 1);
+	item_num(l, "irqs_sent", md->irqs_sent, 0);
+	item_num(l, "resets", md->resets, 0);
+	item_num(l, "ro_writes_restored", md->ro_writes_restored, 0);
+	item_num(l, "txq0_doorbells", md->txq[0].doorbells_seen, 0);
+	item_num(l, "rxq0_doorbells", md->rxq[0].doorbells_seen, 1);
 	for (q = 0; q < srv->prof.queues; q++)
-		s->queues_running += md->txq[q].running + md->rxq[q].running;
-	s->running = tq->running;
-	s->idle = tq->idle;
-	s->cons = tq->cons;
-	s->prod = tq->prod;
-	s->last_db = tq->last_db;
-	s->db = tq->running ? opnic_model_ld32(md->bar0 + tq->db_off) : 0;
-	s->drv_prod = tq->shadow ? tq->shadow->drv_prod : 0;
-	s->dev_flags = tq->shadow ? tq->shadow->dev_flags : 0;
-	s->qstatus = opnic_model_ld32(qcfg + OPNIC_Q_STATUS);
-	s->qerror = opnic_model_ld32(qcfg + OPNIC_Q_ERROR);
-	s->qctrl = opnic_model_ld32(qcfg + OPNIC_Q_CTRL);
-	for (k = 0; k < OPNIC_FK_NKINDS; k++)
-		s->injected[k] = md->faults.injected[k];
-	s->removed = md->faults.surprise_removed;
-}
-
-/* "injected_" and the fault kind's name with '-' as '_'. */
-static void
-fault_key(unsigned int kind, char *key, size_t keylen)
-{
-	char *c;
-
-	snprintf(key, keylen, "injected_%s", opnic_fault_kind_name(kind));
-	for (c = key; *c != '\0'; c++)
-		if (*c == '-')
-			*c = '_';
+		running += md->txq[q].running + md->rxq[q].running;
+	item_num(l, "queues_running", running, 1);
+	status_txq0(l, md);
+	status_faults(l, md);
 }
 
 /* Append to a reply text; n is clamped so that it stays in bounds. */
@@ -106,35 +162,25 @@ text_add(char *text, size_t size, size_t n, const char *fmt, ...)
 }
 
 static size_t
-status_text(const struct dev_status *s, char *text, size_t size)
+status_text(const struct status_list *l, char *text, size_t size)
 {
-	unsigned int k;
-	size_t n;
+	unsigned int i;
+	size_t n = 0;
 
-	n = text_add(text, size, 0,
-		     "dev %u profile %s link %s owner %s\n"
-		     "rx_pkts %" PRIu64 " tx_pkts %" PRIu64 " rx_no_desc %" PRIu64
-		     " rx_filtered %" PRIu64 " dma_errors %" PRIu64
-		     " desc_errors %" PRIu64 " link_drops %" PRIu64 "\n"
-		     "irqs_sent %" PRIu64 " resets %" PRIu64
-		     " ro_writes_restored %" PRIu64 " txq0_doorbells %" PRIu64
-		     " rxq0_doorbells %" PRIu64 "\nqueues_running %u\n"
-		     "txq0 running %u idle %u cons %u prod %u last_db %u db %u"
-		     " drv_prod %u dev_flags %u qstatus 0x%x qerror %u qctrl %u\n",
-		     s->dev, s->profile, s->link, s->owner, s->rx_pkts, s->tx_pkts,
-		     s->rx_no_desc, s->rx_filtered, s->dma_errors, s->desc_errors,
-		     s->link_drops, s->irqs_sent, s->resets, s->ro_writes_restored,
-		     s->txq0_doorbells, s->rxq0_doorbells, s->queues_running,
-		     s->running, s->idle, s->cons, s->prod, s->last_db, s->db,
-		     s->drv_prod, s->dev_flags, s->qstatus, s->qerror, s->qctrl);
-	for (k = 0; k < OPNIC_FK_NKINDS; k++) {
-		char key[40];
+	for (i = 0; i < l->n; i++) {
+		const struct status_item *it = &l->item[i];
 
-		fault_key(k, key, sizeof(key));
-		n = text_add(text, size, n, "%s%s %" PRIu64, k ? " " : "", key,
-			     s->injected[k]);
+		if (it->group != NULL && (i == 0 || l->item[i - 1].eol))
+			n = text_add(text, size, n, "%s ", it->group);
+		if (it->kind == ITEM_STR)
+			n = text_add(text, size, n, "%s %s", it->key, it->str);
+		else
+			n = text_add(text, size, n, it->kind == ITEM_HEX ?
+				     "%s 0x%" PRIx64 : "%s %" PRIu64, it->key,
+				     it->num);
+		n = text_add(text, size, n, it->eol ? "\n" : " ");
 	}
-	return text_add(text, size, n, " removed %u\n", s->removed);
+	return n;
 }
 
 /* A JSON string: quotes, backslashes and control bytes escaped. */
@@ -155,40 +201,39 @@ json_string(char *text, size_t size, size_t n, const char *s)
 	return text_add(text, size, n, "\"");
 }
 
+/* The object without its closing brace: the wire may follow. */
 static size_t
-status_json(const struct dev_status *s, char *text, size_t size)
+status_json(const struct status_list *l, char *text, size_t size)
 {
-	unsigned int k;
+	const char *group = NULL;
+	unsigned int i;
 	size_t n;
 
-	n = text_add(text, size, 0, "{\"dev\": %u, \"profile\": ", s->dev);
-	n = json_string(text, size, n, s->profile);
-	n = text_add(text, size, n,
-		     ", \"link\": \"%s\", \"owner\": \"%s\", "
-		     "\"rx_pkts\": %" PRIu64 ", \"tx_pkts\": %" PRIu64
-		     ", \"rx_no_desc\": %" PRIu64 ", \"rx_filtered\": %" PRIu64
-		     ", \"dma_errors\": %" PRIu64 ", \"desc_errors\": %" PRIu64
-		     ", \"link_drops\": %" PRIu64 ", \"irqs_sent\": %" PRIu64
-		     ", \"resets\": %" PRIu64 ", \"ro_writes_restored\": %" PRIu64
-		     ", \"txq0_doorbells\": %" PRIu64 ", \"rxq0_doorbells\": %" PRIu64
-		     ", \"queues_running\": %u, \"txq0\": {\"running\": %u, "
-		     "\"idle\": %u, \"cons\": %u, \"prod\": %u, \"last_db\": %u, "
-		     "\"db\": %u, \"drv_prod\": %u, \"dev_flags\": %u, "
-		     "\"qstatus\": %u, \"qerror\": %u, \"qctrl\": %u}",
-		     s->link, s->owner, s->rx_pkts, s->tx_pkts, s->rx_no_desc,
-		     s->rx_filtered, s->dma_errors, s->desc_errors, s->link_drops,
-		     s->irqs_sent, s->resets, s->ro_writes_restored,
-		     s->txq0_doorbells, s->rxq0_doorbells, s->queues_running,
-		     s->running, s->idle, s->cons, s->prod, s->last_db, s->db,
-		     s->drv_prod, s->dev_flags, s->qstatus, s->qerror, s->qctrl);
-	for (k = 0; k < OPNIC_FK_NKINDS; k++) {
-		char key[40];
+	n = text_add(text, size, 0, "{");
+	for (i = 0; i < l->n; i++) {
+		const struct status_item *it = &l->item[i];
+		int first = i == 0;
 
-		fault_key(k, key, sizeof(key));
-		n = text_add(text, size, n, ", \"%s\": %" PRIu64, key,
-			     s->injected[k]);
+		if (it->group != group) {
+			if (group != NULL)
+				n = text_add(text, size, n, "}");
+			if (it->group != NULL) {
+				n = text_add(text, size, n, "%s\"%s\": {",
+					     first ? "" : ", ", it->group);
+				first = 1;
+			}
+			group = it->group;
+		}
+		n = text_add(text, size, n, "%s\"%s\": ", first ? "" : ", ",
+			     it->key);
+		if (it->kind == ITEM_STR)
+			n = json_string(text, size, n, it->str);
+		else
+			n = text_add(text, size, n, "%" PRIu64, it->num);
 	}
-	return text_add(text, size, n, ", \"removed\": %u", s->removed);
+	if (group != NULL)
+		n = text_add(text, size, n, "}");
+	return n;
 }
 
 /* A number when the whole token is decimal digits, else a string. */
@@ -247,23 +292,23 @@ server_status_reply(struct opnic_server *srv, struct server_dev *d,
 		    uint32_t format, struct opnic_msg_reply *rep)
 {
 	size_t n, size = sizeof(rep->text);
-	struct dev_status s;
+	struct status_list l;
 
 	if (format > OPNIC_STATUS_JSON) {
 		server_reply_text(rep, -EINVAL, "status format %" PRIu32 ": "
 				  "expected 0 (text) or 1 (json)", format);
 		return;
 	}
-	status_collect(srv, d, &s);
+	status_collect(srv, d, &l);
 	if (format == OPNIC_STATUS_JSON) {
-		n = status_json(&s, rep->text, size);
+		n = status_json(&l, rep->text, size);
 		if (d->wire != NULL) {
 			n = text_add(rep->text, size, n, ", \"wire\": ");
 			n = wire_json(d->wire, rep->text, size, n);
 		}
 		text_add(rep->text, size, n, "}\n");
 	} else {
-		n = status_text(&s, rep->text, size);
+		n = status_text(&l, rep->text, size);
 		if (d->wire != NULL && n < size)
 			opnic_wire_command(d->wire, "status", rep->text + n,
 					   size - n);

@@ -183,34 +183,38 @@ close(int fd)
 
 /* ---- /sys and /dev/vfio paths ---- */
 
-EXPORT int
-stat(const char *path, struct stat *st)
+/* stat and lstat: the vfio module folders are ours, the rest is libc's. */
+static int
+path_stat(const char *path, struct stat *st, int no_follow)
 {
 	emu_libc_resolve();
 	if (emu_sysfs_is_module(path))
 		return emu_sysfs_module_stat(st);
-	return emu_real.stat(path, st);
+	return no_follow ? emu_real.lstat(path, st) : emu_real.stat(path, st);
+}
+
+EXPORT int
+stat(const char *path, struct stat *st)
+{
+	return path_stat(path, st, 0);
 }
 
 EXPORT int
 stat64(const char *path, struct stat64 *st)
 {
-	return stat(path, (struct stat *)st);
+	return path_stat(path, (struct stat *)st, 0);
 }
 
 EXPORT int
 lstat(const char *path, struct stat *st)
 {
-	emu_libc_resolve();
-	if (emu_sysfs_is_module(path))
-		return emu_sysfs_module_stat(st);
-	return emu_real.lstat(path, st);
+	return path_stat(path, st, 1);
 }
 
 EXPORT int
 lstat64(const char *path, struct stat64 *st)
 {
-	return lstat(path, (struct stat *)st);
+	return path_stat(path, (struct stat *)st, 1);
 }
 
 EXPORT int

@@ -59,22 +59,26 @@ model_call(int sock, struct opnic_msg *m, int fd)
 }
 
 static void
-msg_init(struct opnic_msg *m, uint32_t type, uint32_t dev)
+msg_init(struct opnic_msg *m, uint32_t type)
 {
 	memset(m, 0, sizeof(*m));
 	m->type = type;
-	m->dev = dev;
 }
 
-/* The connection of d's container; -1 with EINVAL when it has none. */
+/* Send m about d on the connection of d's container (EINVAL when it has
+ * none). */
 static int
-dev_sock(const struct emu_dev *d)
+dev_call(struct emu_dev *d, struct opnic_msg *m, int fd)
 {
+	int sock;
+
 	if (d->container < 0 || emu_containers.ct[d->container].sock < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	return emu_containers.ct[d->container].sock;
+	sock = emu_containers.ct[d->container].sock;
+	m->dev = d->hdr.dev_index;
+	return model_call(sock, m, fd);
 }
 
 /* A request about d with no payload. */
@@ -82,12 +86,9 @@ static int
 dev_request(struct emu_dev *d, uint32_t type)
 {
 	struct opnic_msg m;
-	int sock = dev_sock(d);
 
-	if (sock < 0)
-		return -1;
-	msg_init(&m, type, d->hdr.dev_index);
-	return model_call(sock, &m, -1);
+	msg_init(&m, type);
+	return dev_call(d, &m, -1);
 }
 
 int
@@ -141,27 +142,21 @@ int
 emu_model_msix(struct emu_dev *d, int enable)
 {
 	struct opnic_msg m;
-	int sock = dev_sock(d);
 
-	if (sock < 0)
-		return -1;
-	msg_init(&m, OPNIC_MSG_MSIX, d->hdr.dev_index);
+	msg_init(&m, OPNIC_MSG_MSIX);
 	m.msix.enable = enable != 0;
-	return model_call(sock, &m, -1);
+	return dev_call(d, &m, -1);
 }
 
 int
 emu_model_irq(struct emu_dev *d, uint32_t vector, int eventfd)
 {
 	struct opnic_msg m;
-	int sock = dev_sock(d);
 
-	if (sock < 0)
-		return -1;
-	msg_init(&m, OPNIC_MSG_IRQ, d->hdr.dev_index);
+	msg_init(&m, OPNIC_MSG_IRQ);
 	m.irq.vector = vector;
 	m.irq.enable = eventfd >= 0;
-	return model_call(sock, &m, eventfd);
+	return dev_call(d, &m, eventfd);
 }
 
 int
@@ -170,7 +165,7 @@ emu_model_dma_map(int sock, uint64_t iova, uint64_t len, uint64_t file_offset,
 {
 	struct opnic_msg m;
 
-	msg_init(&m, OPNIC_MSG_DMA_MAP, 0);
+	msg_init(&m, OPNIC_MSG_DMA_MAP);
 	m.dma_map.iova = iova;
 	m.dma_map.len = len;
 	m.dma_map.file_offset = file_offset;
@@ -182,7 +177,7 @@ emu_model_dma_unmap(int sock, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
 	struct opnic_msg m;
 
-	msg_init(&m, OPNIC_MSG_DMA_UNMAP, 0);
+	msg_init(&m, OPNIC_MSG_DMA_UNMAP);
 	m.dma_unmap.iova = iova;
 	m.dma_unmap.len = len;
 	if (model_call(sock, &m, -1) != 0)

@@ -21,21 +21,6 @@
 /* Lines of a sysfs "resource" file: 6 BARs, ROM, 6 bridge windows. */
 #define RESOURCE_LINES		13
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int
 opnic_rundir_mkdirs(const char *path, char *err, size_t errlen)
 {
@@ -50,9 +35,10 @@ opnic_rundir_mkdirs(const char *path, char *err, size_t errlen)
 		mkdir(tmp, 0755);
 		*p = '/';
 	}
-	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-		return fail(err, errlen, "cannot create %s: %s", tmp,
-			    strerror(errno));
+	if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -63,9 +49,10 @@ opnic_rundir_write(const char *path, char *err, size_t errlen,
 	va_list ap;
 	FILE *f = fopen(path, "w");
 
-	if (f == NULL)
-		return fail(err, errlen, "cannot write %s: %s", path,
-			    strerror(errno));
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);
@@ -98,8 +85,10 @@ write_resource(const char *path, const struct opnic_shm_hdr *h, char *err,
 	FILE *f = fopen(path, "w");
 	unsigned int b;
 
-	if (f == NULL)
-		return fail(err, errlen, "cannot write %s", path);
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot write %s", path);
+		return -1;
+	}
 	for (b = 0; b < RESOURCE_LINES; b++) {
 		uint64_t start = 0, end = 0, flags = 0;
 
@@ -119,8 +108,10 @@ static int
 relink(const char *target, const char *path, char *err, size_t errlen)
 {
 	unlink(path);
-	if (symlink(target, path) != 0)
-		return fail(err, errlen, "symlink %s: %s", path, strerror(errno));
+	if (symlink(target, path) != 0) {
+		snprintf(err, errlen, "symlink %s: %s", path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
