@@ -135,4 +135,8 @@ server_dev_destroy(struct server_dev *d)
 {
 	opnic_wire_close(d->wire);
 	d->wire = NULL;
+	opnic_model_fini(&d->m);
+	if (d->base != NULL)
+		munmap(d->base, d->size);
+	d->base = NULL;
 }
