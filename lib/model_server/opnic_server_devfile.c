@@ -45,7 +45,7 @@ devfile_header(const struct opnic_server *s, unsigned int i,
 	h->version = OPNIC_SHM_VERSION;
 	h->dev_index = i;
 	h->iommu_group = OPNIC_GROUP_BASE + i;
-	snprintf(h->bdf, sizeof(h->bdf), "0000:0b:%02x.0", i & 0x1f);
+	snprintf(h->bdf, sizeof(h->bdf), OPNIC_BDF_FMT, i & 0x1f);
 	snprintf(h->profile, sizeof(h->profile), "%s", prof->name);
 	h->bar_size[0] = prof->bar0_size;
 	h->bar_off[0] = OPNIC_SHM_BAR_OFF;

@@ -4,7 +4,8 @@
  * Inside the model server (opnic_model_server.h):
  *   opnic_server.c          set-up, the control thread, connections
  *   opnic_server_devfile.c  the device files and their interrupts
- *   opnic_server_msg.c      receiving, checking and dispatching requests
+ *   opnic_server_msg.c      receiving, checking and dispatching requests,
+ *                           closing a connection (vfio-pci release)
  *   opnic_server_status.c   the status reply, as text or JSON
  */
 

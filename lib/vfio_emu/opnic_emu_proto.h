@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * What the VFIO emulation (LD_PRELOAD side), opnic-ctl and the opnic-model
- * daemon share: the layout of a device's shared-memory file in the run
- * directory, and the messages on the model's UNIX socket.
+ * The one header the VFIO emulation (LD_PRELOAD side), opnic-ctl and the
+ * opnic-model process share: the run directory's names, the layout of a
+ * device's shared-memory file, the fake bus addresses, and the messages on
+ * the model's UNIX socket. Writers: lib/model_server (socket, device files)
+ * and opnic_emu_rundir.c (vfio nodes, sysfs); readers: the emulation.
  *
  * Run directory (OPNIC_RUN_DIR):
  *   model.sock            SOCK_SEQPACKET, one connection per VFIO container
@@ -32,6 +34,7 @@
 #define OPNIC_SHM_BAR_OFF	0x10000
 #define OPNIC_MAX_DEVICES	8
 #define OPNIC_GROUP_BASE	42	/* IOMMU group of device N: 42 + N */
+#define OPNIC_BDF_FMT		"0000:0b:%02x.0"	/* device N & 0x1f */
 /* The bus address BAR B of device N pretends to have, in sysfs "resource"
  * and in the virtualized BAR registers: one 1 MiB window per device, 64 KiB
  * per BAR, below 4 GiB. */
@@ -162,5 +165,9 @@ struct opnic_msg {
 		struct opnic_msg_reply reply;	/* the answer to any request */
 	};
 };
+
+/* Both sides send and expect exactly this many bytes per packet. */
+_Static_assert(sizeof(struct opnic_msg) == 8 + 16 + OPNIC_MSG_TEXT_SIZE,
+	       "struct opnic_msg: type, dev and the reply, the largest member");
 
 #endif /* _OPNIC_EMU_PROTO_H_ */
