@@ -52,87 +52,106 @@ parse_dev(const char *s, uint32_t *dev)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* One sender per request: fill m from the command's arguments (argv[0] is
+ * the command). 0, or the exit status after a message. */
+static int
+build_link(struct opnic_msg *m, int argc, char **argv)
 {
-	const char *run = getenv("OPNIC_RUN_DIR");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct opnic_msg m;
-	int s, a = 1;
-
-	if (argc > 2 && strcmp(argv[1], "--run-dir") == 0) {
-		run = argv[2];
-		a = 3;
-	}
-	if (run == NULL || argc <= a)
+	m->type = OPNIC_MSG_LINK;
+	if (argc != 3 || parse_dev(argv[1], &m->dev) != 0)
+		return argc != 3 ? usage() : 2;
+	if (strcmp(argv[2], "up") == 0)
+		m->link.up = 1;
+	else if (strcmp(argv[2], "down") != 0)
 		return usage();
-	memset(&m, 0, sizeof(m));
-	if (strcmp(argv[a], "link") == 0 && argc == a + 3) {
-		m.type = OPNIC_MSG_LINK;
-		if (parse_dev(argv[a + 1], &m.dev) != 0)
-			return 2;
-		if (strcmp(argv[a + 2], "up") == 0)
-			m.a = 1;
-		else if (strcmp(argv[a + 2], "down") != 0)
+	return 0;
+}
+
+static int
+build_status(struct opnic_msg *m, int argc, char **argv)
+{
+	m->type = OPNIC_MSG_STATUS;
+	if ((argc != 2 && argc != 3) || parse_dev(argv[1], &m->dev) != 0)
+		return argc != 2 && argc != 3 ? usage() : 2;
+	m->status.format = OPNIC_STATUS_TEXT;
+	if (argc == 3) {
+		if (strcmp(argv[2], "json") != 0)
 			return usage();
-	} else if (strcmp(argv[a], "status") == 0 &&
-		   (argc == a + 2 || argc == a + 3)) {
-		m.type = OPNIC_MSG_STATUS;
-		if (parse_dev(argv[a + 1], &m.dev) != 0)
-			return 2;
-		if (argc == a + 3) {
-			if (strcmp(argv[a + 2], "json") != 0)
-				return usage();
-			m.a = OPNIC_STATUS_JSON;
-		}
-	} else if (strcmp(argv[a], "fault") == 0 &&
-		   (argc == a + 3 || argc == a + 4 || argc == a + 5)) {
-		char *end = NULL;
-
-		m.type = OPNIC_MSG_FAULT;
-		if (parse_dev(argv[a + 1], &m.dev) != 0)
-			return 2;
-		snprintf(m.text, sizeof(m.text), "%s", argv[a + 2]);
-		m.b = 1;
-		if (argc >= a + 4) {
-			m.b = strtoull(argv[a + 3], &end, 0);
-			if (*end != '\0') {
-				fprintf(stderr, "opnic-ctl: count '%s': expected a "
-					"number\n", argv[a + 3]);
-				return 2;
-			}
-		}
-		if (argc == a + 5) {
-			m.c = strtoull(argv[a + 4], &end, 0);
-			if (*end != '\0') {
-				fprintf(stderr, "opnic-ctl: seed '%s': expected a "
-					"number\n", argv[a + 4]);
-				return 2;
-			}
-		}
-	} else if (strcmp(argv[a], "wire") == 0 && argc >= a + 3) {
-		size_t n = 0;
-		int i;
-
-		m.type = OPNIC_MSG_WIRE;
-		if (parse_dev(argv[a + 1], &m.dev) != 0)
-			return 2;
-		for (i = a + 2; i < argc; i++) {
-			int w = snprintf(m.text + n, sizeof(m.text) - n, "%s%s",
-					 n ? " " : "", argv[i]);
-
-			if (w < 0 || (size_t)w >= sizeof(m.text) - n) {
-				fprintf(stderr, "opnic-ctl: wire command too long\n");
-				return 2;
-			}
-			n += (size_t)w;
-		}
-	} else if (strcmp(argv[a], "quit") == 0 && argc == a + 1) {
-		m.type = OPNIC_MSG_QUIT;
-	} else {
-		return usage();
+		m->status.format = OPNIC_STATUS_JSON;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/model.sock", run);
+	return 0;
+}
+
+static int
+parse_u64(const char *what, const char *s, uint64_t *v)
+{
+	char *end;
+
+	*v = strtoull(s, &end, 0);
+	if (*end != '\0') {
+		fprintf(stderr, "opnic-ctl: %s '%s': expected a number\n", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+build_fault(struct opnic_msg *m, int argc, char **argv)
+{
+	m->type = OPNIC_MSG_FAULT;
+	if (argc < 3 || argc > 5)
+		return usage();
+	if (parse_dev(argv[1], &m->dev) != 0)
+		return 2;
+	snprintf(m->fault.name, sizeof(m->fault.name), "%s", argv[2]);
+	m->fault.count = 1;
+	if (argc >= 4 && parse_u64("count", argv[3], &m->fault.count) != 0)
+		return 2;
+	if (argc == 5 && parse_u64("seed", argv[4], &m->fault.seed) != 0)
+		return 2;
+	return 0;
+}
+
+static int
+build_wire(struct opnic_msg *m, int argc, char **argv)
+{
+	char *cmd = m->wire.command;
+	size_t n = 0, size = sizeof(m->wire.command);
+	int i;
+
+	m->type = OPNIC_MSG_WIRE;
+	if (argc < 3)
+		return usage();
+	if (parse_dev(argv[1], &m->dev) != 0)
+		return 2;
+	for (i = 2; i < argc; i++) {
+		int w = snprintf(cmd + n, size - n, "%s%s", n ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= size - n) {
+			fprintf(stderr, "opnic-ctl: wire command too long\n");
+			return 2;
+		}
+		n += (size_t)w;
+	}
+	return 0;
+}
+
+static int
+build_quit(struct opnic_msg *m, int argc, char **argv)
+{
+	(void)argv;
+	m->type = OPNIC_MSG_QUIT;
+	return argc == 1 ? 0 : usage();
+}
+
+/* Send m to the model of run and wait for the reply, in m. */
+static int
+model_call(const char *run, struct opnic_msg *m)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/" OPNIC_RUN_SOCKET, run);
 	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	if (s >= 0) {
 		struct timeval tv = { 5, 0 };	/* a hung model is an error */
@@ -142,18 +161,60 @@ main(int argc, char **argv)
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		fprintf(stderr, "opnic-ctl: cannot reach the model at %s: %s\n",
 			sa.sun_path, strerror(errno));
-		return 1;
+		return -1;
 	}
-	if (send(s, &m, sizeof(m), 0) != sizeof(m) ||
-	    recv(s, &m, sizeof(m), 0) != sizeof(m)) {
+	if (send(s, m, sizeof(*m), 0) != sizeof(*m) ||
+	    recv(s, m, sizeof(*m), 0) != sizeof(*m)) {
 		fprintf(stderr, "opnic-ctl: no answer from the model\n");
-		return 1;
+		close(s);
+		return -1;
 	}
 	close(s);
-	if (m.len > 0)
-		fprintf(m.status < 0 ? stderr : stdout, "%.*s", (int)m.len, m.text);
-	if (m.status < 0) {
-		fprintf(stderr, "opnic-ctl: %s\n", strerror(-m.status));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*build)(struct opnic_msg *m, int argc, char **argv);
+	} commands[] = {
+		{ "link", build_link },
+		{ "status", build_status },
+		{ "fault", build_fault },
+		{ "wire", build_wire },
+		{ "quit", build_quit },
+	};
+	const char *run = getenv("OPNIC_RUN_DIR");
+	struct opnic_msg_reply *rep;
+	struct opnic_msg m;
+	unsigned int i;
+	int a = 1, r;
+
+	if (argc > 2 && strcmp(argv[1], "--run-dir") == 0) {
+		run = argv[2];
+		a = 3;
+	}
+	if (run == NULL || argc <= a)
+		return usage();
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[a], commands[i].name) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		return usage();
+	r = commands[i].build(&m, argc - a, argv + a);
+	if (r != 0)
+		return r;
+	if (model_call(run, &m) != 0)
+		return 1;
+	rep = &m.reply;
+	if (rep->len > 0 && rep->len < sizeof(rep->text))
+		fprintf(rep->status < 0 ? stderr : stdout, "%.*s", (int)rep->len,
+			rep->text);
+	if (rep->status < 0) {
+		fprintf(stderr, "opnic-ctl: %s\n", strerror(-rep->status));
 		return 1;
 	}
 	return 0;

@@ -315,6 +315,22 @@ opnic_model_reset(struct opnic_model_dev *dev)
 	dev->resets++;
 }
 
+void
+opnic_model_flr(struct opnic_model_dev *dev)
+{
+	uint8_t *table = dev->msix_bar + dev->prof.msix_table;
+	size_t size = (size_t)dev->prof.msix_vectors * OPNIC_MSIX_ENTRY_SIZE;
+	uint8_t *save = malloc(size);
+
+	if (save != NULL)
+		memcpy(save, table, size);
+	opnic_model_reset(dev);
+	if (save != NULL) {
+		memcpy(table, save, size);
+		free(save);
+	}
+}
+
 int
 opnic_model_init(struct opnic_model_dev *dev, const struct opnic_profile *prof,
 		 uint8_t *bar0, uint8_t *msix_bar, uint8_t *cfg,

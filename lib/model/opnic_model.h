@@ -5,7 +5,7 @@
  * DMA through an IOVA map, link, wires. It only knows memory: the BARs and
  * config space are plain byte arrays (private or shared with a driver
  * process); software stores to them are picked up by opnic_model_poll(),
- * which runs the side effects from the register tables in opnic_model_regs.c.
+ * which runs the side effects from the register tables in opnic_model.c.
  * Run it stepped (tests call poll) or on a thread of its own.
  */
 
@@ -123,8 +123,12 @@ int opnic_model_init(struct opnic_model_dev *dev,
 		     uint8_t *msix_bar, uint8_t *cfg, const uint8_t mac[6]);
 void opnic_model_fini(struct opnic_model_dev *dev);
 
-/* Function-level reset (VFIO_DEVICE_RESET, or ID_RESET from the driver). */
+/* Device reset (ID_RESET from the driver; the release of the device). */
 void opnic_model_reset(struct opnic_model_dev *dev);
+
+/* Function-level reset as VFIO_DEVICE_RESET does it: the PCI core saves
+ * the MSI-X table, the function resets, the table is restored. */
+void opnic_model_flr(struct opnic_model_dev *dev);
 
 /* One step: register side effects, MSI-X delivery, queue processing.
  * Returns the number of frames moved. */

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The model server's set-up and its control thread (opnic_model_server.h):
+ * the run directory and the device files at creation, then one thread
+ * accepting connections on model.sock and answering their requests while
+ * the caller's device loop polls the devices. Both sides hold the server
+ * lock while they touch a device.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "opnic_emu_rundir.h"
+#include "opnic_server_internal.h"
+
+/* How long the control thread waits before it looks at quit again. */
+#define CONTROL_POLL_MS	200
+
+static void
+devices_wire(struct opnic_server *s, const struct opnic_server_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->ndev; i++) {
+		struct opnic_model_dev *m = &s->dev[i].m;
+
+		m->peer = cfg->wire_pair ? &s->dev[i ^ 1].m : m;
+		if (cfg->link_down)
+			opnic_model_set_link(m, 0);
+		m->faults.random_ppm = cfg->fault_ppm;
+		m->faults.rng = cfg->fault_seed * 2654435761u + i;
+	}
+}
+
+static int
+wires_open(struct opnic_server *s, const struct opnic_server_config *cfg,
+	   char *err, size_t errlen)
+{
+	char werr[512];
+	unsigned int i;
+
+	for (i = 0; i < s->ndev; i++) {
+		if (cfg->port_wire[i] == NULL)
+			continue;
+		s->dev[i].wire = opnic_wire_open(cfg->port_wire[i], &s->dev[i].m,
+						 werr, sizeof(werr));
+		if (s->dev[i].wire == NULL) {
+			snprintf(err, errlen, "--port %u: %s", i, werr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct opnic_server *
+opnic_server_create(const struct opnic_server_config *cfg, char *err,
+		    size_t errlen)
+{
+	struct opnic_server *s = calloc(1, sizeof(*s));
+	unsigned int i;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->lfd = -1;
+	s->trace = getenv("OPNIC_MODEL_TRACE") != NULL;
+	snprintf(s->run, sizeof(s->run), "%s", cfg->run);
+	s->prof = *cfg->prof;
+	s->ndev = cfg->ndev;
+	for (i = 0; i < SERVER_MAX_CONNS; i++)
+		s->conns[i].fd = -1;
+	if (opnic_rundir_create(s->run, err, errlen) != 0)
+		goto fail;
+	for (i = 0; i < s->ndev; i++)
+		if (server_dev_create(s, i, cfg->mac[i], err, errlen) != 0)
+			goto fail;
+	devices_wire(s, cfg);
+	if (wires_open(s, cfg, err, errlen) != 0)
+		goto fail;
+	return s;
+fail:
+	opnic_server_destroy(s);
+	return NULL;
+}
+
+static void
+conn_accept(struct opnic_server *s)
+{
+	int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+	int k;
+
+	if (fd < 0)
+		return;
+	for (k = 0; k < SERVER_MAX_CONNS && s->conns[k].fd >= 0; k++)
+		;
+	if (k == SERVER_MAX_CONNS) {
+		close(fd);
+		return;
+	}
+	s->conns[k].fd = fd;
+	s->conns[k].dma = NULL;
+}
+
+static void *
+control_thread(void *arg)
+{
+	struct opnic_server *s = arg;
+
+	while (!s->quit) {
+		struct pollfd pfd[SERVER_MAX_CONNS + 1];
+		int idx[SERVER_MAX_CONNS + 1];
+		int n = 0, i;
+
+		pfd[n].fd = s->lfd;
+		pfd[n].events = POLLIN;
+		idx[n++] = -1;
+		for (i = 0; i < SERVER_MAX_CONNS; i++)
+			if (s->conns[i].fd >= 0) {
+				pfd[n].fd = s->conns[i].fd;
+				pfd[n].events = POLLIN;
+				idx[n++] = i;
+			}
+		if (poll(pfd, (nfds_t)n, CONTROL_POLL_MS) <= 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (idx[i] < 0)
+				conn_accept(s);
+			else
+				server_serve_one(s, &s->conns[idx[i]]);
+		}
+	}
+	return NULL;
+}
+
+int
+opnic_server_start(struct opnic_server *s, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/" OPNIC_RUN_SOCKET,
+		     s->run) >= (int)sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "run dir '%s' too long for a UNIX socket "
+			 "path", s->run);
+		return -1;
+	}
+	unlink(sa.sun_path);
+	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(s->lfd, 16) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", sa.sun_path,
+			 strerror(errno));
+		return -1;
+	}
+	snprintf(s->sock_path, sizeof(s->sock_path), "%s", sa.sun_path);
+	if (pthread_create(&s->control, NULL, control_thread, s) != 0) {
+		snprintf(err, errlen, "cannot start the control thread");
+		return -1;
+	}
+	s->control_running = 1;
+	return 0;
+}
+
+unsigned int
+opnic_server_poll(struct opnic_server *s)
+{
+	unsigned int i, moved = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->ndev; i++) {
+		moved += opnic_model_poll(&s->dev[i].m);
+		if (s->dev[i].wire != NULL)
+			moved += opnic_wire_poll(s->dev[i].wire);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return moved;
+}
+
+int
+opnic_server_quitting(const struct opnic_server *s)
+{
+	return s->quit != 0;
+}
+
+void
+opnic_server_request_quit(struct opnic_server *s)
+{
+	s->quit = 1;
+}
+
+void
+opnic_server_destroy(struct opnic_server *s)
+{
+	unsigned int i;
+
+	if (s == NULL)
+		return;
+	s->quit = 1;
+	if (s->control_running)
+		pthread_join(s->control, NULL);
+	for (i = 0; i < SERVER_MAX_CONNS; i++)
+		if (s->conns[i].fd >= 0)
+			server_conn_close(s, &s->conns[i], "model exit");
+	for (i = 0; i < s->ndev; i++)
+		server_dev_destroy(&s->dev[i]);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->sock_path[0] != '\0')
+		unlink(s->sock_path);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
