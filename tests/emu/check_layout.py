@@ -6,7 +6,7 @@
 # x page size, what vfio-pci would report and what DPDK mapped. The expected
 # values are worked out by hand from Linux vfio-pci (4.7..4.15 for 'hole',
 # >= 4.16 for 'mappable') and DPDK 22.11's pci_vfio_mmap_bar(); see
-# doc/vfio-emulation.md.
+# doc/guides/opnic-run.md and doc/vfio-emulation-vs-kernel.md.
 #   check_layout.py BUILD PROFILE KERNEL PAGE
 import os
 import re
