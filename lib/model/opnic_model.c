@@ -259,20 +259,6 @@ cfg_init(struct opnic_model_dev *dev)
 	cfg_w32(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_PBA, p->msix_pba | p->msix_bar);
 }
 
-static uint8_t *
-msix_entry(struct opnic_model_dev *dev, unsigned int vector)
-{
-	return dev->msix_bar + dev->prof.msix_table +
-	       vector * OPNIC_MSIX_ENTRY_SIZE;
-}
-
-static void
-pba_publish(struct opnic_model_dev *dev, unsigned int word)
-{
-	st_le64(dev->msix_bar + dev->prof.msix_pba + word * 8,
-		dev->pba_shadow[word]);
-}
-
 void
 opnic_model_reset(struct opnic_model_dev *dev)
 {
@@ -303,14 +289,14 @@ opnic_model_reset(struct opnic_model_dev *dev)
 	}
 	/* MSI-X: every vector masked, nothing pending (PCIe 6.8.2.9). */
 	for (v = 0; v < dev->prof.msix_vectors; v++) {
-		uint8_t *e = msix_entry(dev, v);
+		uint8_t *e = opnic_model_msix_entry(dev, v);
 
 		memset(e, 0, OPNIC_MSIX_ENTRY_SIZE);
 		opnic_model_st32(e + OPNIC_MSIX_VEC_CTRL, OPNIC_MSIX_VEC_MASKED);
 	}
 	memset(dev->pba_shadow, 0, sizeof(dev->pba_shadow));
 	for (v = 0; v < (dev->prof.msix_vectors + 63) / 64; v++)
-		pba_publish(dev, v);
+		opnic_model_pba_publish(dev, v);
 	memset(dev->st, 0, sizeof(dev->st));
 	dev->resets++;
 }
@@ -511,112 +497,10 @@ opnic_model_scan_registers(struct opnic_model_dev *dev)
 		uint64_t cur = ld_le64(dev->msix_bar + dev->prof.msix_pba + i * 8);
 
 		if (cur != dev->pba_shadow[i]) {
-			pba_publish(dev, i);
+			opnic_model_pba_publish(dev, i);
 			dev->ro_writes_restored++;
 		}
 	}
-}
-
-static int
-vector_masked(struct opnic_model_dev *dev, unsigned int vector)
-{
-	uint16_t ctrl;
-
-	memcpy(&ctrl, dev->cfg + OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS, 2);
-	if (ctrl & PCI_MSIX_FLAGS_MASKALL)
-		return 1;
-	return (opnic_model_ld32(msix_entry(dev, vector) + OPNIC_MSIX_VEC_CTRL) &
-		OPNIC_MSIX_VEC_MASKED) != 0;
-}
-
-static int
-msix_enabled(struct opnic_model_dev *dev)
-{
-	uint16_t ctrl;
-
-	memcpy(&ctrl, dev->cfg + OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS, 2);
-	return (ctrl & PCI_MSIX_FLAGS_ENABLE) != 0;
-}
-
-static void
-deliver(struct opnic_model_dev *dev, unsigned int vector)
-{
-	dev->irqs_sent++;
-	if (dev->irq != NULL)
-		dev->irq(dev->irq_ctx, vector);
-}
-
-void
-opnic_model_raise(struct opnic_model_dev *dev, unsigned int vector)
-{
-	if (vector >= dev->prof.msix_vectors || !msix_enabled(dev))
-		return;
-	if (vector_masked(dev, vector)) {
-		dev->pba_shadow[vector / 64] |= 1ull << (vector % 64);
-		pba_publish(dev, vector / 64);
-		return;
-	}
-	deliver(dev, vector);
-}
-
-void
-opnic_model_raise_vector(struct opnic_model_dev *dev, unsigned int vector)
-{
-	opnic_model_raise(dev, vector);
-}
-
-/* Pending vectors that became deliverable (unmasked) go out now. */
-static void
-msix_service(struct opnic_model_dev *dev)
-{
-	unsigned int w, words = (dev->prof.msix_vectors + 63) / 64;
-
-	for (w = 0; w < words; w++) {
-		uint64_t pend = dev->pba_shadow[w];
-
-		while (pend != 0) {
-			unsigned int bit = (unsigned int)__builtin_ctzll(pend);
-			unsigned int v = w * 64 + bit;
-
-			pend &= pend - 1;
-			if (!msix_enabled(dev) || vector_masked(dev, v))
-				continue;
-			dev->pba_shadow[w] &= ~(1ull << bit);
-			pba_publish(dev, w);
-			deliver(dev, v);
-		}
-	}
-}
-
-void
-opnic_model_set_msix_ctrl(struct opnic_model_dev *dev, int enable,
-			  int function_mask)
-{
-	uint16_t ctrl;
-
-	memcpy(&ctrl, dev->cfg + OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS, 2);
-	ctrl &= (uint16_t)~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
-	if (enable)
-		ctrl |= PCI_MSIX_FLAGS_ENABLE;
-	if (function_mask)
-		ctrl |= PCI_MSIX_FLAGS_MASKALL;
-	__atomic_store_n((uint16_t *)(dev->cfg + OPNIC_CFG_CAP_MSIX +
-				      PCI_MSIX_FLAGS), ctrl, __ATOMIC_RELEASE);
-}
-
-void
-opnic_model_set_vector_mask(struct opnic_model_dev *dev, unsigned int vector,
-			    int masked)
-{
-	uint8_t *e;
-	uint32_t c;
-
-	if (vector >= dev->prof.msix_vectors)
-		return;
-	e = msix_entry(dev, vector) + OPNIC_MSIX_VEC_CTRL;
-	c = opnic_model_ld32(e);
-	opnic_model_st32(e, masked ? c | OPNIC_MSIX_VEC_MASKED :
-				     c & ~OPNIC_MSIX_VEC_MASKED);
 }
 
 void
@@ -663,7 +547,7 @@ opnic_model_poll(struct opnic_model_dev *dev)
 		return 0;
 	if (dev->scan_interval <= 1 || dev->polls % dev->scan_interval == 0) {
 		opnic_model_scan_registers(dev);
-		msix_service(dev);
+		opnic_model_msix_service(dev);
 	}
 	moved = opnic_model_process(dev);
 	dev->work += moved;
@@ -700,5 +584,5 @@ opnic_model_write32(struct opnic_model_dev *dev, unsigned int bar,
 		return;
 	opnic_model_st32(base + off, val);
 	opnic_model_scan_registers(dev);
-	msix_service(dev);
+	opnic_model_msix_service(dev);
 }

@@ -47,7 +47,11 @@ void opnic_model_queues_reset(struct opnic_model_dev *dev);
 void opnic_model_dev_set_reg(struct opnic_model_dev *dev, uint32_t off,
 			     uint32_t val);
 
-/* MSI-X (opnic_model.c). */
+/* MSI-X (opnic_model_msix.c). */
 void opnic_model_raise(struct opnic_model_dev *dev, unsigned int vector);
+uint8_t *opnic_model_msix_entry(struct opnic_model_dev *dev,
+				unsigned int vector);
+void opnic_model_pba_publish(struct opnic_model_dev *dev, unsigned int word);
+void opnic_model_msix_service(struct opnic_model_dev *dev);
 
 #endif /* _OPNIC_MODEL_INTERNAL_H_ */
