@@ -99,8 +99,9 @@ int vbar_is_mapped(const struct vbar_dev *vb, unsigned int bar, uint64_t off,
 int vbar_touches_msix(const struct vbar_dev *vb, unsigned int bar,
 		      uint64_t off, uint64_t len);
 
-/* Region read/write slow paths (a syscall each). Errors read as all ones,
- * as a PCIe read of a dead device does; the caller sees them in *err. */
+/* Region read/write slow paths (a syscall each). A failed read returns all
+ * ones, as a PCIe read of a dead device does; a failed access is logged once
+ * and the caller tells it by the all-ones value. */
 uint32_t vbar_rw_read32(const struct vbar_block *b, uint32_t off);
 uint64_t vbar_rw_read64(const struct vbar_block *b, uint32_t off);
 void vbar_rw_write32(const struct vbar_block *b, uint32_t off, uint32_t v);

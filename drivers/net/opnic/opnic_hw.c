@@ -17,15 +17,6 @@
 
 #define OPNIC_WAIT_US 2000000	/* one register wait, at most */
 
-static const char * const blk_names[OPNIC_BLK_NTYPES] = {
-	[OPNIC_BLK_DIR] = "dir", [OPNIC_BLK_ID] = "id", [OPNIC_BLK_MAC] = "mac",
-	[OPNIC_BLK_LINK] = "link", [OPNIC_BLK_QCFG] = "qcfg",
-	[OPNIC_BLK_TXDB] = "txdb", [OPNIC_BLK_RXDB] = "rxdb",
-	[OPNIC_BLK_RSS] = "rss", [OPNIC_BLK_STATS] = "stats",
-	[OPNIC_BLK_MSIX_TABLE] = "msix_table", [OPNIC_BLK_MSIX_PBA] = "msix_pba",
-	[OPNIC_BLK_MBOX] = "mbox",
-};
-
 int
 opnic_hw_removed(struct opnic_adapter *ad)
 {
@@ -96,24 +87,24 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 			PMD_DRV_LOG(ERR, "%s: register block '%s' at BAR0+0x%x has "
 				    "version %u; this driver knows version %u only "
 				    "(bitstream and driver do not match)", name,
-				    blk_names[type], off, bver, OPNIC_BLK_VERSION);
+				    opnic_block_name(type), off, bver, OPNIC_BLK_VERSION);
 			return -ENOTSUP;
 		}
 		if (opnic_hw(ad)->have_blk[type]) {
 			PMD_DRV_LOG(ERR, "%s: register block '%s' listed twice",
-				    name, blk_names[type]);
+				    name, opnic_block_name(type));
 			return -EINVAL;
 		}
 		if ((uint64_t)off + size > bar0 || (off & 3) != 0 || size == 0) {
 			PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
 				    "does not fit BAR0 (0x%x bytes)", name,
-				    blk_names[type], off, size, bar0);
+				    opnic_block_name(type), off, size, bar0);
 			return -EINVAL;
 		}
 		if (vbar_touches_msix(&opnic_hw(ad)->vb, 0, off, size)) {
 			PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
 				    "overlaps the MSI-X table or PBA", name,
-				    blk_names[type], off, size);
+				    opnic_block_name(type), off, size);
 			return -EINVAL;
 		}
 		if (vbar_block_init(&opnic_hw(ad)->vb, 0, off, size, &opnic_hw(ad)->blk[type]) != 0)
@@ -126,7 +117,7 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 			continue;
 		if (!opnic_hw(ad)->have_blk[t]) {
 			PMD_DRV_LOG(ERR, "%s: the directory has no '%s' block",
-				    name, blk_names[t]);
+				    name, opnic_block_name(t));
 			return -ENODEV;
 		}
 	}
@@ -148,7 +139,7 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 		    b->size >= opnic_block_min_size(t, ad->num_queues))
 			continue;
 		PMD_DRV_LOG(ERR, "%s: block '%s' is 0x%x bytes, %u queues need 0x%x",
-			    name, blk_names[t], b->size, ad->num_queues,
+			    name, opnic_block_name(t), b->size, ad->num_queues,
 			    opnic_block_min_size(t, ad->num_queues));
 		return -EINVAL;
 	}
@@ -172,7 +163,7 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 				continue;
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
 					      "%s %s@0x%x:%s", n ? "," : "",
-					      blk_names[t], opnic_hw(ad)->blk[t].off,
+					      opnic_block_name(t), opnic_hw(ad)->blk[t].off,
 					      opnic_hw(ad)->blk[t].addr ? "mapped" :
 					      "region-rw");
 		}
