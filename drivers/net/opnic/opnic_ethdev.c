@@ -244,14 +244,14 @@ opnic_dev_stop(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct opnic_txq *q = dev->data->tx_queues[i];
 
-		if (q != NULL && q->running)
+		if (q != NULL && q->ring.running)
 			opnic_txq_stop(dev, q);
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct opnic_rxq *q = dev->data->rx_queues[i];
 
-		if (q != NULL && q->running)
+		if (q != NULL && q->ring.running)
 			opnic_rxq_stop(dev, q);
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
@@ -313,45 +313,29 @@ opnic_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	return 0;
 }
 
+/* Receive modes (spec 3.2). ethdev records the new mode in dev->data once
+ * the op succeeds, so each op writes the mode it is asked for. */
 static int
-opnic_set_rxmode(struct rte_eth_dev *dev)
+opnic_set_rxmode(struct rte_eth_dev *dev, int promisc, int allmulti)
 {
 	struct opnic_io *io = opnic_adapter_io(OPNIC_DEV_PRIVATE(dev));
 
 	if (io->removed)
 		return -EIO;
-	opnic_hw_rxmode_set(io, dev->data->promiscuous,
-			    dev->data->all_multicast);
+	opnic_hw_rxmode_set(io, promisc, allmulti);
 	return 0;
 }
 
-static int
-opnic_dev_promiscuous_enable(struct rte_eth_dev *dev)
-{
-	dev->data->promiscuous = 1;
-	return opnic_set_rxmode(dev);
+#define OPNIC_RXMODE_OP(op, promisc, allmulti)				\
+static int								\
+opnic_dev_ ## op(struct rte_eth_dev *dev)				\
+{									\
+	return opnic_set_rxmode(dev, promisc, allmulti);		\
 }
-
-static int
-opnic_dev_promiscuous_disable(struct rte_eth_dev *dev)
-{
-	dev->data->promiscuous = 0;
-	return opnic_set_rxmode(dev);
-}
-
-static int
-opnic_dev_allmulticast_enable(struct rte_eth_dev *dev)
-{
-	dev->data->all_multicast = 1;
-	return opnic_set_rxmode(dev);
-}
-
-static int
-opnic_dev_allmulticast_disable(struct rte_eth_dev *dev)
-{
-	dev->data->all_multicast = 0;
-	return opnic_set_rxmode(dev);
-}
+OPNIC_RXMODE_OP(promiscuous_enable, 1, dev->data->all_multicast)
+OPNIC_RXMODE_OP(promiscuous_disable, 0, dev->data->all_multicast)
+OPNIC_RXMODE_OP(allmulticast_enable, dev->data->promiscuous, 1)
+OPNIC_RXMODE_OP(allmulticast_disable, dev->data->promiscuous, 0)
 
 static int
 opnic_dev_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)

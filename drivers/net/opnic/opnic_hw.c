@@ -203,29 +203,22 @@ check_blocks(struct opnic_io *io, const char *name, struct opnic_id *id)
 	return 0;
 }
 
-/* Say once which blocks are mapped and which fall back, and why. */
+/* "name@off:path" for every block, for the probe log. */
 static void
-log_blocks(const struct opnic_io *io, const char *name)
+blocks_line(const struct opnic_io *io, char *line, size_t len)
 {
-	char desc[512], line[768];
 	size_t n = 0;
 	uint32_t t;
 
-	vbar_describe(&io->vb, desc, sizeof(desc));
-	PMD_DRV_LOG(NOTICE, "%s: %s", name, desc);
-	PMD_DRV_LOG(NOTICE, "%s: %s", name, io->vb.why);
 	line[0] = '\0';
-	for (t = 0; t < OPNIC_BLK_NTYPES && n < sizeof(line); t++) {
+	for (t = 0; t < OPNIC_BLK_NTYPES && n < len; t++) {
 		if (!io->have_blk[t])
 			continue;
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s %s@0x%x:%s",
+		n += (size_t)snprintf(line + n, len - n, "%s %s@0x%x:%s",
 				      n ? "," : "", opnic_block_name(t),
 				      io->blk[t].off,
 				      io->blk[t].addr ? "mapped" : "region-rw");
 	}
-	PMD_DRV_LOG(NOTICE, "%s: register blocks:%s%s", name, line,
-		    io->vb.mode == VBAR_MODE_RW ?
-		    " (regs=rw forces region r/w)" : "");
 }
 
 /* Spec 2: read the directory, check every block against what this driver
@@ -234,6 +227,7 @@ int
 opnic_hw_discover(struct opnic_io *io, const char *name, struct opnic_id *id)
 {
 	uint32_t bar0 = (uint32_t)io->vb.bar[0].size, i;
+	char desc[512], line[768];
 	int count, ret;
 
 	count = dir_open(io, name, bar0);
@@ -247,15 +241,25 @@ opnic_hw_discover(struct opnic_io *io, const char *name, struct opnic_id *id)
 	ret = check_blocks(io, name, id);
 	if (ret != 0)
 		return ret;
-	log_blocks(io, name);
+	/* Say once which blocks are mapped and which fall back, and why. */
+	vbar_describe(&io->vb, desc, sizeof(desc));
+	PMD_DRV_LOG(NOTICE, "%s: %s", name, desc);
+	PMD_DRV_LOG(NOTICE, "%s: %s", name, io->vb.why);
+	blocks_line(io, line, sizeof(line));
+	PMD_DRV_LOG(NOTICE, "%s: register blocks:%s%s", name, line,
+		    io->vb.mode == VBAR_MODE_RW ?
+		    " (regs=rw forces region r/w)" : "");
 	return 0;
 }
 
-/* Poll until (v & mask) == want; all ones (a removed device) ends the wait
- * with -EIO unless that is what was wanted. */
+/*
+ * Poll a register every 20 us for OPNIC_WAIT_US at most. any: until a bit of
+ * mask is set. Else until (v & mask) == want, or all ones (a removed device:
+ * -EIO unless that was wanted); -ETIMEDOUT when time runs out.
+ */
 static int
 wait_reg(const struct vbar_block *b, uint32_t off, uint32_t mask,
-	 uint32_t want, uint32_t *last)
+	 uint32_t want, int any, uint32_t *last)
 {
 	uint64_t deadline = rte_get_timer_cycles() +
 			    rte_get_timer_hz() * OPNIC_WAIT_US / 1000000;
@@ -263,34 +267,15 @@ wait_reg(const struct vbar_block *b, uint32_t off, uint32_t mask,
 
 	for (;;) {
 		v = vbar_read32(b, off);
-		if ((v & mask) == want || v == 0xffffffff)
+		*last = v;
+		if (any ? (v & mask) != 0 :
+			  (v & mask) == want || v == 0xffffffff)
 			break;
-		if (rte_get_timer_cycles() > deadline) {
-			*last = v;
+		if (rte_get_timer_cycles() > deadline)
 			return -ETIMEDOUT;
-		}
 		rte_delay_us_sleep(20);
 	}
-	*last = v;
-	return v == 0xffffffff && want != 0xffffffff ? -EIO : 0;
-}
-
-/* Wait until any bit of mask is set (or timeout, or all ones). */
-static void
-wait_any(const struct vbar_block *b, uint32_t off, uint32_t mask,
-	 uint32_t *last)
-{
-	uint64_t deadline = rte_get_timer_cycles() +
-			    rte_get_timer_hz() * OPNIC_WAIT_US / 1000000;
-	uint32_t v;
-
-	for (;;) {
-		v = vbar_read32(b, off);
-		if ((v & mask) != 0 || rte_get_timer_cycles() > deadline)
-			break;
-		rte_delay_us_sleep(20);
-	}
-	*last = v;
+	return !any && v == 0xffffffff && want != 0xffffffff ? -EIO : 0;
 }
 
 /* Spec 3.1: write RESET, wait until it reads 0 and STATUS says ready. */
@@ -301,12 +286,12 @@ opnic_hw_reset(struct opnic_io *io)
 	uint32_t v;
 
 	vbar_write32(id, OPNIC_ID_RESET, 1);
-	if (wait_reg(id, OPNIC_ID_RESET, 1, 0, &v) != 0) {
+	if (wait_reg(id, OPNIC_ID_RESET, 1, 0, 0, &v) != 0) {
 		PMD_DRV_LOG(ERR, "reset did not complete (RESET reads 0x%08x)", v);
 		return -EIO;
 	}
 	if (wait_reg(id, OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY,
-		     OPNIC_ID_STATUS_READY, &v) != 0) {
+		     OPNIC_ID_STATUS_READY, 0, &v) != 0) {
 		PMD_DRV_LOG(ERR, "device not ready after reset (STATUS 0x%08x)", v);
 		return -EIO;
 	}
@@ -446,13 +431,15 @@ qbase(int is_rx, unsigned int q)
 static const char *
 qerr_name(uint32_t e)
 {
-	switch (e) {
-	case OPNIC_QERR_SIZE: return "ring size out of range";
-	case OPNIC_QERR_RING_DMA: return "ring or completion IOVA not mapped";
-	case OPNIC_QERR_SHADOW_DMA: return "shadow IOVA not mapped";
-	case OPNIC_QERR_BUF_SIZE: return "bad RX buffer size";
-	default: return "unknown error";
-	}
+	static const char *const names[] = {
+		[OPNIC_QERR_SIZE] = "ring size out of range",
+		[OPNIC_QERR_RING_DMA] = "ring or completion IOVA not mapped",
+		[OPNIC_QERR_SHADOW_DMA] = "shadow IOVA not mapped",
+		[OPNIC_QERR_BUF_SIZE] = "bad RX buffer size",
+	};
+
+	return e < RTE_DIM(names) && names[e] != NULL ? names[e] :
+	       "unknown error";
 }
 
 static void
@@ -478,8 +465,8 @@ opnic_hw_queue_start(struct opnic_io *io, int is_rx, unsigned int q,
 	vbar_write32(b, base + OPNIC_Q_BUF_SIZE, cfg->buf_size);
 	/* rte_write32 orders the configuration before the enable. */
 	vbar_write32(b, base + OPNIC_Q_CTRL, OPNIC_Q_CTRL_ENABLE);
-	wait_any(b, base + OPNIC_Q_STATUS,
-		 OPNIC_Q_STATUS_RUNNING | OPNIC_Q_STATUS_ERROR, &v);
+	wait_reg(b, base + OPNIC_Q_STATUS,
+		 OPNIC_Q_STATUS_RUNNING | OPNIC_Q_STATUS_ERROR, 0, 1, &v);
 	PMD_DRV_LOG(DEBUG, "%s queue %u start: STATUS 0x%x CTRL 0x%x", dir, q,
 		    v, vbar_read32(b, base + OPNIC_Q_CTRL));
 	if (v & OPNIC_Q_STATUS_RUNNING)
@@ -511,7 +498,8 @@ opnic_hw_queue_stop(struct opnic_io *io, int is_rx, unsigned int q)
 		return 0;
 	vbar_write32(b, base + OPNIC_Q_CTRL, 0);
 	PMD_DRV_LOG(DEBUG, "%s queue %u stop", is_rx ? "RX" : "TX", q);
-	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, &v) != 0) {
+	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, 0,
+		     &v) != 0) {
 		PMD_DRV_LOG(ERR, "%s queue %u did not stop (STATUS 0x%08x)",
 			    is_rx ? "RX" : "TX", q, v);
 		return -EIO;

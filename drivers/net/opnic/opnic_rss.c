@@ -61,15 +61,14 @@ opnic_rss_apply(struct rte_eth_dev *dev, int enable)
 	opnic_hw_rss_set(opnic_adapter_io(ad), ad->rss_key, ad->reta, enable);
 }
 
-/* Entry i of a RETA update or query, and whether its mask bit is set. */
+/* Entry i of a RETA update or query, NULL if its mask bit is clear. */
 static uint16_t *
-reta_entry(struct rte_eth_rss_reta_entry64 *conf, unsigned int i, int *set)
+reta_entry(struct rte_eth_rss_reta_entry64 *conf, unsigned int i)
 {
 	struct rte_eth_rss_reta_entry64 *e = &conf[i / RTE_ETH_RETA_GROUP_SIZE];
 	unsigned int b = i % RTE_ETH_RETA_GROUP_SIZE;
 
-	*set = (e->mask & (1ull << b)) != 0;
-	return &e->reta[b];
+	return (e->mask & (1ull << b)) != 0 ? &e->reta[b] : NULL;
 }
 
 int
@@ -79,7 +78,6 @@ opnic_dev_reta_update(struct rte_eth_dev *dev,
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 	unsigned int i;
 	uint16_t *e;
-	int set;
 
 	if (size != OPNIC_RSS_RETA_SIZE) {
 		PMD_DRV_LOG(ERR, "RETA size %u; opnic has %u entries", size,
@@ -87,18 +85,16 @@ opnic_dev_reta_update(struct rte_eth_dev *dev,
 		return -EINVAL;
 	}
 	for (i = 0; i < size; i++) {
-		e = reta_entry(conf, i, &set);
-		if (set && *e >= dev->data->nb_rx_queues) {
+		e = reta_entry(conf, i);
+		if (e != NULL && *e >= dev->data->nb_rx_queues) {
 			PMD_DRV_LOG(ERR, "RETA entry %u -> queue %u: only %u RX queues",
 				    i, *e, dev->data->nb_rx_queues);
 			return -EINVAL;
 		}
 	}
-	for (i = 0; i < size; i++) {
-		e = reta_entry(conf, i, &set);
-		if (set)
+	for (i = 0; i < size; i++)
+		if ((e = reta_entry(conf, i)) != NULL)
 			ad->reta[i] = (uint8_t)*e;
-	}
 	if (ad->started)
 		opnic_rss_apply(dev, ad->rss_hf != 0);
 	return 0;
@@ -108,18 +104,15 @@ int
 opnic_dev_reta_query(struct rte_eth_dev *dev,
 		     struct rte_eth_rss_reta_entry64 *conf, uint16_t size)
 {
-	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
-	unsigned int i;
+	const uint8_t *reta = OPNIC_DEV_PRIVATE(dev)->reta;
 	uint16_t *e;
-	int set;
+	unsigned int i;
 
 	if (size != OPNIC_RSS_RETA_SIZE)
 		return -EINVAL;
-	for (i = 0; i < size; i++) {
-		e = reta_entry(conf, i, &set);
-		if (set)
-			*e = ad->reta[i];
-	}
+	for (i = 0; i < size; i++)
+		if ((e = reta_entry(conf, i)) != NULL)
+			*e = reta[i];
 	return 0;
 }
 

@@ -96,15 +96,6 @@ queue_alloc(struct rte_eth_dev *dev, int is_rx, uint16_t qid, uint16_t nb,
 	return q;
 }
 
-static void
-queue_free(struct rte_eth_dev *dev, int is_rx, uint16_t qid, void *q,
-	   struct opnic_ring *r)
-{
-	rte_eth_dma_zone_free(dev, is_rx ? "opnic_rx" : "opnic_tx", qid);
-	rte_free(r->sw_ring);
-	rte_free(q);
-}
-
 int
 opnic_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 			 unsigned int socket_id,
@@ -161,30 +152,39 @@ opnic_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 	return 0;
 }
 
+static void ring_stop(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
+		      struct opnic_ring *r);
+
+/* Stop a running queue, then free its ring and struct. */
+static void
+queue_release(struct rte_eth_dev *dev, int is_rx, uint16_t qid)
+{
+	void **slot = is_rx ? &dev->data->rx_queues[qid] :
+			      &dev->data->tx_queues[qid];
+	struct opnic_ring *r;
+
+	if (*slot == NULL)
+		return;
+	r = is_rx ? &((struct opnic_rxq *)*slot)->ring :
+		    &((struct opnic_txq *)*slot)->ring;
+	if (r->running)
+		ring_stop(dev, is_rx, qid, r);
+	rte_eth_dma_zone_free(dev, is_rx ? "opnic_rx" : "opnic_tx", qid);
+	rte_free(r->sw_ring);
+	rte_free(*slot);
+	*slot = NULL;
+}
+
 void
 opnic_dev_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	struct opnic_rxq *q = dev->data->rx_queues[qid];
-
-	if (q == NULL)
-		return;
-	if (q->running)
-		opnic_rxq_stop(dev, q);
-	queue_free(dev, 1, qid, q, &q->ring);
-	dev->data->rx_queues[qid] = NULL;
+	queue_release(dev, 1, qid);
 }
 
 void
 opnic_dev_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	struct opnic_txq *q = dev->data->tx_queues[qid];
-
-	if (q == NULL)
-		return;
-	if (q->running)
-		opnic_txq_stop(dev, q);
-	queue_free(dev, 0, qid, q, &q->ring);
-	dev->data->tx_queues[qid] = NULL;
+	queue_release(dev, 0, qid);
 }
 
 static __rte_always_inline void
@@ -531,6 +531,7 @@ ring_stop(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
 			r->sw_ring[i] = NULL;
 		}
 	r->cons = r->prod = 0;
+	r->running = 0;
 }
 
 int
@@ -540,7 +541,7 @@ opnic_rxq_start(struct rte_eth_dev *dev, struct opnic_rxq *q)
 
 	if (ret != 0)
 		return ret;
-	q->running = 1;
+	q->ring.running = 1;
 	rx_refill(q, q->ring.nb_desc);
 	if (q->ring.prod != q->ring.nb_desc) {
 		PMD_DRV_LOG(ERR, "RX queue %u: mempool %s has too few mbufs for "
@@ -558,7 +559,7 @@ opnic_txq_start(struct rte_eth_dev *dev, struct opnic_txq *q)
 	int ret = ring_start(dev, 0, q->queue_id, &q->ring, 0);
 
 	if (ret == 0)
-		q->running = 1;
+		q->ring.running = 1;
 	return ret;
 }
 
@@ -566,12 +567,10 @@ void
 opnic_rxq_stop(struct rte_eth_dev *dev, struct opnic_rxq *q)
 {
 	ring_stop(dev, 1, q->queue_id, &q->ring);
-	q->running = 0;
 }
 
 void
 opnic_txq_stop(struct rte_eth_dev *dev, struct opnic_txq *q)
 {
 	ring_stop(dev, 0, q->queue_id, &q->ring);
-	q->running = 0;
 }

@@ -42,6 +42,7 @@ struct opnic_ring {
 	uint32_t cons;			/* completions consumed */
 	uint32_t prod;			/* descriptors posted */
 	uint16_t nb_desc;
+	uint8_t running;		/* enabled in the device */
 	struct opnic_qstats st;
 	const struct rte_memzone *mz;
 	uint64_t desc_iova;
@@ -57,7 +58,6 @@ struct opnic_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t buf_size;
-	uint8_t running;
 	volatile uint8_t gone;		/* device removed: bursts return 0 */
 	struct opnic_ring ring;
 };
@@ -66,7 +66,6 @@ struct opnic_txq {
 	uint16_t free_thresh;
 	uint16_t port_id;
 	uint16_t queue_id;
-	uint8_t running;
 	volatile uint8_t gone;		/* device removed: bursts return 0 */
 	struct opnic_ring ring;
 };

@@ -73,6 +73,21 @@ queue_stats(struct rte_eth_dev *dev, int is_rx, unsigned int i)
 	}
 }
 
+/* One queue's counters into a direction's totals and per-queue slots. */
+static void
+add_qstats(const struct opnic_qstats *st, unsigned int i, uint64_t *pkts,
+	   uint64_t *bytes, uint64_t *errors, uint64_t *q_pkts,
+	   uint64_t *q_bytes)
+{
+	*pkts += st->packets;
+	*bytes += st->bytes;
+	*errors += st->bad_cpl + st->cpl_errors;
+	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+		q_pkts[i] = st->packets;
+		q_bytes[i] = st->bytes;
+	}
+}
+
 int
 opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 {
@@ -84,27 +99,15 @@ opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 		st = queue_stats(dev, 1, i);
 		if (st == NULL)
 			continue;
-		s->ipackets += st->packets;
-		s->ibytes += st->bytes;
-		s->ierrors += st->bad_cpl + st->cpl_errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			s->q_ipackets[i] = st->packets;
-			s->q_ibytes[i] = st->bytes;
+		add_qstats(st, i, &s->ipackets, &s->ibytes, &s->ierrors,
+			   s->q_ipackets, s->q_ibytes);
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS)
 			s->q_errors[i] = st->bad_cpl + st->cpl_errors;
-		}
 	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		st = queue_stats(dev, 0, i);
-		if (st == NULL)
-			continue;
-		s->opackets += st->packets;
-		s->obytes += st->bytes;
-		s->oerrors += st->bad_cpl + st->cpl_errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			s->q_opackets[i] = st->packets;
-			s->q_obytes[i] = st->bytes;
-		}
-	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		if ((st = queue_stats(dev, 0, i)) != NULL)
+			add_qstats(st, i, &s->opackets, &s->obytes, &s->oerrors,
+				   s->q_opackets, s->q_obytes);
 	s->imissed = opnic_hw_stat(opnic_adapter_io(ad),
 				   offsetof(struct opnic_hw_stats, rx_no_desc)) -
 		     ad->dev_base.rx_no_desc;
