@@ -5,7 +5,7 @@
  * model, no VFIO, no EAL. The layouts are those of config/tight4k.profile
  * (MSI-X table at 0x3000 in BAR0, 4 vectors, PBA at 0x3800) and
  * config/separate.profile (table at 0 in BAR2), with what Linux vfio-pci
- * and DPDK 22.11's bus do with them (doc/vfio-emulation.md,
+ * and DPDK 22.11's bus do with them (doc/vfio-emulation-vs-kernel.md;
  * tests/emu/check_layout.sh has the same ranges from a real probe).
  */
 

@@ -4,7 +4,8 @@
  * vfio_bar's range classification: which bytes of a BAR end up mapped and
  * how a register block is reached. Pure functions of a struct vbar_layout,
  * with no VFIO, bus or EAL call, so tests/unit/test_vfio_bar.c runs them
- * without a device (doc/vfio-emulation.md has the kernel and DPDK rules).
+ * without a device (doc/vfio-emulation-vs-kernel.md and
+ * doc/guides/opnic-vfio-info.md have the kernel's and DPDK's rules).
  */
 
 #include "vfio_bar.h"
