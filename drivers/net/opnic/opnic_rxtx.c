@@ -48,9 +48,18 @@ check_nb_desc(uint16_t nb, const char *what, uint16_t qid)
 	return 0;
 }
 
-/* A queue struct with its ring: the mbuf ring, one DMA zone holding the
- * descriptors, completions and (with suppression) the shadow, and the
- * queue's doorbell path. Returns the queue, or NULL with nothing left. */
+static void queue_release(struct rte_eth_dev *dev, int is_rx, uint16_t qid);
+
+static uint16_t
+free_thresh(uint16_t asked)
+{
+	return asked != 0 ? asked : OPNIC_DEFAULT_FREE_THRESH;
+}
+
+/* In place of queue qid's old struct, if any: a queue struct with its ring,
+ * the mbuf ring, one DMA zone holding the descriptors, completions and
+ * (with suppression) the shadow, and the queue's doorbell path. Returns the
+ * queue, or NULL with nothing left. */
 static void *
 queue_alloc(struct rte_eth_dev *dev, int is_rx, uint16_t qid, uint16_t nb,
 	    unsigned int socket_id, size_t qsize, size_t ring_off)
@@ -59,11 +68,11 @@ queue_alloc(struct rte_eth_dev *dev, int is_rx, uint16_t qid, uint16_t nb,
 	const char *zone = is_rx ? "opnic_rx" : "opnic_tx";
 	size_t desc_size = is_rx ? sizeof(struct opnic_rx_desc) :
 				   sizeof(struct opnic_tx_desc);
-	uint8_t *q = rte_zmalloc_socket(zone, qsize, RTE_CACHE_LINE_SIZE,
-					(int)socket_id);
 	struct opnic_ring *r;
-	uint8_t *base;
+	uint8_t *base, *q;
 
+	queue_release(dev, is_rx, qid);
+	q = rte_zmalloc_socket(zone, qsize, RTE_CACHE_LINE_SIZE, (int)socket_id);
 	if (q == NULL)
 		return NULL;
 	r = (struct opnic_ring *)(q + ring_off);
@@ -113,15 +122,13 @@ opnic_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 			    qid, mp->name, room);
 		return -EINVAL;
 	}
-	opnic_dev_rx_queue_release(dev, qid);
 	q = queue_alloc(dev, 1, qid, nb, socket_id, sizeof(*q),
 			offsetof(struct opnic_rxq, ring));
 	if (q == NULL)
 		return -ENOMEM;
 	q->mp = mp;
 	q->buf_size = (uint16_t)RTE_MIN(room - RTE_PKTMBUF_HEADROOM, OPNIC_MAX_BUF);
-	q->free_thresh = conf->rx_free_thresh != 0 ? conf->rx_free_thresh :
-			 OPNIC_DEFAULT_FREE_THRESH;
+	q->free_thresh = free_thresh(conf->rx_free_thresh);
 	if (q->free_thresh >= nb)
 		q->free_thresh = nb / 2;
 	q->port_id = dev->data->port_id;
@@ -139,13 +146,11 @@ opnic_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 
 	if (check_nb_desc(nb, "TX", qid) != 0)
 		return -EINVAL;
-	opnic_dev_tx_queue_release(dev, qid);
 	q = queue_alloc(dev, 0, qid, nb, socket_id, sizeof(*q),
 			offsetof(struct opnic_txq, ring));
 	if (q == NULL)
 		return -ENOMEM;
-	q->free_thresh = conf->tx_free_thresh != 0 ? conf->tx_free_thresh :
-			 OPNIC_DEFAULT_FREE_THRESH;
+	q->free_thresh = free_thresh(conf->tx_free_thresh);
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
 	dev->data->tx_queues[qid] = q;
