@@ -44,6 +44,31 @@ enum opnic_block_type {
 	OPNIC_BLK_NTYPES
 };
 
+/* The name of a block type, as profiles, the probe log and messages spell it
+ * (one table for the driver and the model). */
+static inline const char *
+opnic_block_name(unsigned int type)
+{
+	static const char *const names[OPNIC_BLK_NTYPES] = {
+		[OPNIC_BLK_DIR] = "dir",
+		[OPNIC_BLK_ID] = "id",
+		[OPNIC_BLK_MAC] = "mac",
+		[OPNIC_BLK_LINK] = "link",
+		[OPNIC_BLK_QCFG] = "qcfg",
+		[OPNIC_BLK_TXDB] = "txdb",
+		[OPNIC_BLK_RXDB] = "rxdb",
+		[OPNIC_BLK_RSS] = "rss",
+		[OPNIC_BLK_STATS] = "stats",
+		[OPNIC_BLK_MSIX_TABLE] = "msix_table",
+		[OPNIC_BLK_MSIX_PBA] = "msix_pba",
+		[OPNIC_BLK_MBOX] = "mbox",
+	};
+
+	if (type < OPNIC_BLK_NTYPES && names[type] != NULL)
+		return names[type];
+	return "unknown";
+}
+
 /* The only block version this revision of the spec defines for each type. */
 #define OPNIC_BLK_VERSION	1
 

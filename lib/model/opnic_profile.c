@@ -17,29 +17,6 @@
 #define DIR_SIZE 0x100u
 #define MAX_PROFILE_BYTES 65536
 
-static const char * const block_names[OPNIC_BLK_NTYPES] = {
-	[OPNIC_BLK_DIR] = "dir",
-	[OPNIC_BLK_ID] = "id",
-	[OPNIC_BLK_MAC] = "mac",
-	[OPNIC_BLK_LINK] = "link",
-	[OPNIC_BLK_QCFG] = "qcfg",
-	[OPNIC_BLK_TXDB] = "txdb",
-	[OPNIC_BLK_RXDB] = "rxdb",
-	[OPNIC_BLK_RSS] = "rss",
-	[OPNIC_BLK_STATS] = "stats",
-	[OPNIC_BLK_MSIX_TABLE] = "msix_table",
-	[OPNIC_BLK_MSIX_PBA] = "msix_pba",
-	[OPNIC_BLK_MBOX] = "mbox",
-};
-
-const char *
-opnic_block_name(unsigned int type)
-{
-	if (type < OPNIC_BLK_NTYPES && block_names[type] != NULL)
-		return block_names[type];
-	return "unknown";
-}
-
 const char *
 opnic_profile_dir(void)
 {
@@ -95,7 +72,7 @@ block_type_by_name(const char *s)
 	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
 		if (t == OPNIC_BLK_MSIX_TABLE || t == OPNIC_BLK_MSIX_PBA)
 			continue;
-		if (strcmp(s, block_names[t]) == 0)
+		if (strcmp(s, opnic_block_name(t)) == 0)
 			return (int)t;
 	}
 	return -1;
@@ -201,7 +178,7 @@ profile_validate(struct opnic_profile *p, const char *fname, char *err,
 			continue;	/* optional */
 		if (opnic_profile_block(p, t) == NULL)
 			return fail(err, errlen, "%s: missing block '%s'", fname,
-				    block_names[t]);
+				    opnic_block_name(t));
 	}
 	/* The directory must be readable through region r/w: never in a 4 KiB
 	 * area holding MSI-X table bytes (vfio-pci returns all ones there). */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opnic_regs.h"	/* opnic_block_name() */
+
 #define OPNIC_PROFILE_MAX_BLOCKS 16
 
 struct opnic_block {
@@ -48,7 +50,5 @@ int opnic_profile_parse(const char *text, const char *fname,
 /* The block of a type, or NULL. */
 const struct opnic_block *opnic_profile_block(const struct opnic_profile *p,
 					      unsigned int type);
-
-const char *opnic_block_name(unsigned int type);
 
 #endif /* _OPNIC_PROFILE_H_ */

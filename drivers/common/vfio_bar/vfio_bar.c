@@ -27,18 +27,6 @@ RTE_LOG_REGISTER_DEFAULT(vbar_logtype, NOTICE);
 
 #define REGION_OFF(i) ((uint64_t)(i) << 40)
 
-static uint64_t
-align_down(uint64_t v, uint64_t a)
-{
-	return v & ~(a - 1);
-}
-
-static uint64_t
-align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
 static int
 cfg_read(int fd, void *buf, size_t n, uint64_t off)
 {
@@ -128,83 +116,36 @@ region_cap(const struct vfio_region_info *ri, uint16_t id)
 	return NULL;
 }
 
+/* The plain values vbar_layout holds for BAR i, from its region info. */
 static void
-add_range(struct vbar_bar *b, uint64_t off, uint64_t len)
-{
-	if (len == 0 || b->nmapped == VBAR_MAX_RANGES || off >= b->size)
-		return;
-	if (len > b->size - off)
-		len = b->size - off;
-	b->mapped[b->nmapped].off = off;
-	b->mapped[b->nmapped].len = len;
-	b->nmapped++;
-}
-
-/* What the kernel lets us map of BAR i: SPARSE_MMAP areas when reported,
- * the whole BAR with MSIX_MAPPABLE or no table in it, else everything but
- * the host pages holding the table (kernels before SPARSE_MMAP). */
-static void
-allowed_ranges(struct vbar_dev *vb, unsigned int i,
-	       const struct vfio_region_info *ri, struct vbar_range *out,
-	       unsigned int *n)
+layout_of(struct vbar_dev *vb, unsigned int i,
+	  const struct vfio_region_info *ri, struct vbar_layout *l)
 {
 	const struct vfio_region_info_cap_sparse_mmap *sp = (const void *)
 		region_cap(ri, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
-	uint64_t page = (uint64_t)vb->page_size, ts, te;
 	uint32_t k;
 
-	*n = 0;
-	if (!(ri->flags & VFIO_REGION_INFO_FLAG_MMAP))
-		return;
-	if (sp != NULL) {
-		if ((int)i == vb->msix_bar)
+	memset(l, 0, sizeof(*l));
+	l->size = ri->size;
+	l->page_size = (uint64_t)vb->page_size;
+	l->msix = (int)i == vb->msix_bar;
+	if (l->msix) {
+		l->msix_table = vb->msix_table;
+		l->msix_table_size = vb->msix_table_size;
+		l->msix_pba = vb->msix_pba;
+		l->msix_mappable = vb->msix_mappable;
+	}
+	l->mmap = (ri->flags & VFIO_REGION_INFO_FLAG_MMAP) != 0;
+	if (l->mmap && sp != NULL) {
+		l->sparse = 1;
+		if (l->msix)
 			vb->sparse_reported = 1;
-		for (k = 0; k < sp->nr_areas && *n < VBAR_MAX_RANGES; k++) {
-			out[*n].off = sp->areas[k].offset;
-			out[*n].len = sp->areas[k].size;
-			(*n)++;
+		for (k = 0; k < sp->nr_areas && k < VBAR_MAX_RANGES; k++) {
+			l->areas[k].off = sp->areas[k].offset;
+			l->areas[k].len = sp->areas[k].size;
 		}
-		return;
+		l->nareas = k;
 	}
-	if ((int)i != vb->msix_bar || vb->msix_mappable) {
-		out[0].off = 0;
-		out[0].len = ri->size;
-		*n = 1;
-		return;
-	}
-	ts = align_down(vb->msix_table, page);
-	te = align_up(vb->msix_table + vb->msix_table_size, page);
-	if (ts > 0) {
-		out[*n].off = 0;
-		out[*n].len = ts;
-		(*n)++;
-	}
-	if (te < ri->size) {
-		out[*n].off = te;
-		out[*n].len = ri->size - te;
-		(*n)++;
-	}
-}
-
-/* The ranges DPDK 22.11's pci_vfio_mmap_bar() mapped for BAR i. */
-static void
-dpdk_ranges(const struct vbar_dev *vb, unsigned int i, struct vbar_bar *b)
-{
-	uint64_t page = (uint64_t)vb->page_size, ts, te;
-
-	if (b->base == NULL)
-		return;
-	if ((int)i != vb->msix_bar || vb->msix_mappable) {
-		add_range(b, 0, b->size);
-		return;
-	}
-	ts = align_down(vb->msix_table, page);
-	te = align_up(vb->msix_table + vb->msix_table_size, page);
-	if (ts < vb->msix_table)
-		ts = vb->msix_table;
-	add_range(b, 0, ts);
-	if (te < b->size)
-		add_range(b, te, b->size - te);
 }
 
 static int
@@ -212,7 +153,7 @@ self_map_bar(struct vbar_dev *vb, unsigned int i, const struct vbar_range *r,
 	     unsigned int n)
 {
 	struct vbar_bar *b = &vb->bar[i];
-	uint64_t len = align_up(b->size, (uint64_t)vb->page_size);
+	uint64_t len = vbar_align_up(b->size, (uint64_t)vb->page_size);
 	unsigned int k;
 	void *base;
 
@@ -231,7 +172,8 @@ self_map_bar(struct vbar_dev *vb, unsigned int i, const struct vbar_range *r,
 				 i, r[k].off, r[k].len, strerror(errno));
 			continue;
 		}
-		add_range(b, r[k].off, r[k].len);
+		b->nmapped = vbar_range_add(b->mapped, b->nmapped, b->size,
+					    r[k].off, r[k].len);
 	}
 	return 0;
 }
@@ -303,8 +245,9 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 		}
 		vb->bar[i].size = ri->size;
 		vb->bar[i].region_off = ri->offset;
-		allowed_ranges(vb, i, ri, allowed, &n);
+		layout_of(vb, i, ri, &vb->bar[i].layout);
 		if (vb->self_mapped) {
+			n = vbar_allowed_ranges(&vb->bar[i].layout, allowed);
 			ret = self_map_bar(vb, i, allowed, n);
 			if (ret != 0) {
 				free(ri);
@@ -313,7 +256,9 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 			}
 		} else {
 			vb->bar[i].base = pci->mem_resource[i].addr;
-			dpdk_ranges(vb, i, &vb->bar[i]);
+			if (vb->bar[i].base != NULL)
+				vb->bar[i].nmapped = vbar_bus_ranges(
+					&vb->bar[i].layout, vb->bar[i].mapped);
 		}
 		free(ri);
 	}
@@ -331,8 +276,8 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 				 "0x%" PRIx64 "-0x%" PRIx64 " around the MSI-X table "
 				 "is not mapped%s", vb->sparse_reported ?
 				 ", SPARSE_MMAP reported" : "", vb->page_size,
-				 vb->msix_bar, align_down(vb->msix_table, page),
-				 align_up(vb->msix_table + vb->msix_table_size,
+				 vb->msix_bar, vbar_align_down(vb->msix_table, page),
+				 vbar_align_up(vb->msix_table + vb->msix_table_size,
 					  page) - 1,
 				 vb->self_mapped ? "; DPDK's bus could not map "
 				 "around it, vfio_bar mapped the SPARSE_MMAP areas" :
@@ -356,7 +301,7 @@ vbar_close(struct vbar_dev *vb)
 		for (i = 0; i < VBAR_MAX_BARS; i++)
 			if (vb->bar[i].base != NULL)
 				munmap(vb->bar[i].base,
-				       align_up(vb->bar[i].size,
+				       vbar_align_up(vb->bar[i].size,
 						(uint64_t)vb->page_size));
 		if (vb->fd >= 0)
 			rte_vfio_release_device(rte_pci_get_sysfs_path(), name,
@@ -373,30 +318,22 @@ vbar_is_mapped(const struct vbar_dev *vb, unsigned int bar, uint64_t off,
 	       uint64_t len)
 {
 	const struct vbar_bar *b;
-	unsigned int k;
 
 	if (bar >= VBAR_MAX_BARS)
 		return 0;
 	b = &vb->bar[bar];
-	for (k = 0; k < b->nmapped; k++)
-		if (off >= b->mapped[k].off &&
-		    off + len <= b->mapped[k].off + b->mapped[k].len)
-			return b->base != NULL;
-	return 0;
+	return b->base != NULL &&
+	       vbar_classify(&b->layout, b->mapped, b->nmapped, off, len) ==
+	       VBAR_CLASS_MAPPED;
 }
 
 int
 vbar_touches_msix(const struct vbar_dev *vb, unsigned int bar, uint64_t off,
 		  uint64_t len)
 {
-	uint64_t pba_len;
-
-	if (vb->msix_bar < 0 || (int)bar != vb->msix_bar)
+	if (bar >= VBAR_MAX_BARS)
 		return 0;
-	pba_len = ((vb->msix_table_size / 16 + 63) / 64) * 8;
-	return (off < vb->msix_table + vb->msix_table_size &&
-		vb->msix_table < off + len) ||
-	       (off < vb->msix_pba + pba_len && vb->msix_pba < off + len);
+	return vbar_layout_touches_msix(&vb->bar[bar].layout, off, len);
 }
 
 int

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_io.h>
 #include <rte_byteorder.h>
@@ -43,12 +44,32 @@ struct vbar_range {
 	uint64_t len;
 };
 
+/*
+ * What decides which bytes of one BAR can be mapped, as plain values learnt
+ * at open (region info, its capability chain, the MSI-X capability, the page
+ * size). The classification below is a pure function of it.
+ */
+struct vbar_layout {
+	uint64_t size;		/* BAR size in bytes */
+	uint64_t page_size;	/* host page size */
+	int msix;		/* the MSI-X table and PBA are in this BAR */
+	uint64_t msix_table;	/* table offset in the BAR ... */
+	uint64_t msix_table_size;	/* ... and its size in bytes */
+	uint64_t msix_pba;	/* PBA offset in the BAR */
+	int msix_mappable;	/* the kernel reports MSIX_MAPPABLE */
+	int mmap;		/* the region may be mmapped at all */
+	int sparse;		/* the kernel reports SPARSE_MMAP ... */
+	unsigned int nareas;	/* ... with these areas */
+	struct vbar_range areas[VBAR_MAX_RANGES];
+};
+
 struct vbar_bar {
 	uint64_t size;		/* 0: BAR absent */
 	uint64_t region_off;	/* VFIO region offset for pread/pwrite */
 	uint8_t *base;		/* mapping base (only mapped ranges usable) */
 	unsigned int nmapped;
 	struct vbar_range mapped[VBAR_MAX_RANGES];
+	struct vbar_layout layout;
 };
 
 struct vbar_dev {
@@ -91,6 +112,49 @@ void vbar_close(struct vbar_dev *vb);
 int vbar_block_init(const struct vbar_dev *vb, unsigned int bar, uint32_t off,
 		    uint32_t size, struct vbar_block *blk);
 
+/* How a register block [off, off+len) of a BAR is reached. */
+enum vbar_class {
+	VBAR_CLASS_MAPPED,	/* wholly inside one mapped range: a pointer */
+	VBAR_CLASS_MSIX,	/* not mapped; touches the MSI-X table or PBA */
+	VBAR_CLASS_HOLE,	/* not mapped; touches the unmappable host
+				 * page(s) around the MSI-X table */
+	VBAR_CLASS_UNMAPPED,	/* not mapped for another reason (no mmap,
+				 * no SPARSE_MMAP area covers it) */
+	VBAR_CLASS_OUTSIDE,	/* not wholly inside the BAR */
+};
+
+/*
+ * The pure range classification (vfio_bar_range.c): no VFIO, bus or EAL
+ * call. vbar_allowed_ranges() is what the kernel lets a process map,
+ * vbar_bus_ranges() what DPDK 22.11's PCI bus maps when it maps the BAR at
+ * all; vbar_classify() places a block against the ranges actually mapped.
+ * Each range list holds at most VBAR_MAX_RANGES entries; the count is
+ * returned.
+ */
+static inline uint64_t
+vbar_align_down(uint64_t v, uint64_t a)
+{
+	return v & ~(a - 1);
+}
+
+static inline uint64_t
+vbar_align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+unsigned int vbar_range_add(struct vbar_range *r, unsigned int n,
+			    uint64_t bar_size, uint64_t off, uint64_t len);
+unsigned int vbar_allowed_ranges(const struct vbar_layout *l,
+				 struct vbar_range out[VBAR_MAX_RANGES]);
+unsigned int vbar_bus_ranges(const struct vbar_layout *l,
+			     struct vbar_range out[VBAR_MAX_RANGES]);
+int vbar_layout_touches_msix(const struct vbar_layout *l, uint64_t off,
+			     uint64_t len);
+enum vbar_class vbar_classify(const struct vbar_layout *l,
+			      const struct vbar_range *mapped,
+			      unsigned int nmapped, uint64_t off, uint64_t len);
+
 /* Is [off, off+len) of BAR bar wholly inside the mapping? */
 int vbar_is_mapped(const struct vbar_dev *vb, unsigned int bar, uint64_t off,
 		   uint64_t len);
@@ -99,8 +163,9 @@ int vbar_is_mapped(const struct vbar_dev *vb, unsigned int bar, uint64_t off,
 int vbar_touches_msix(const struct vbar_dev *vb, unsigned int bar,
 		      uint64_t off, uint64_t len);
 
-/* Region read/write slow paths (a syscall each). Errors read as all ones,
- * as a PCIe read of a dead device does; the caller sees them in *err. */
+/* Region read/write slow paths (a syscall each). A failed read returns all
+ * ones, as a PCIe read of a dead device does; a failed access is logged once
+ * and the caller tells it by the all-ones value. */
 uint32_t vbar_rw_read32(const struct vbar_block *b, uint32_t off);
 uint64_t vbar_rw_read64(const struct vbar_block *b, uint32_t off);
 void vbar_rw_write32(const struct vbar_block *b, uint32_t off, uint32_t v);
@@ -112,73 +177,29 @@ void vbar_rw_write64(const struct vbar_block *b, uint32_t off, uint64_t v);
 
 /* Accessors: device registers are little-endian. The branch is on a flag
  * fixed at init, identical for every access to the block. */
-static __rte_always_inline uint32_t
-vbar_read32(const struct vbar_block *b, uint32_t off)
-{
-	if (likely(b->addr != NULL))
-		return rte_le_to_cpu_32(rte_read32(b->addr + off));
-	return vbar_rw_read32(b, off);
+#define VBAR_ACCESSORS(bits, to_cpu, to_le)				\
+static __rte_always_inline uint ## bits ## _t				\
+vbar_read ## bits(const struct vbar_block *b, uint32_t off)		\
+{									\
+	if (likely(b->addr != NULL))					\
+		return to_cpu(rte_read ## bits(b->addr + off));		\
+	return vbar_rw_read ## bits(b, off);				\
+}									\
+									\
+static __rte_always_inline void						\
+vbar_write ## bits(const struct vbar_block *b, uint32_t off,		\
+		   uint ## bits ## _t v)				\
+{									\
+	if (likely(b->addr != NULL))					\
+		rte_write ## bits(to_le(v), b->addr + off);		\
+	else								\
+		vbar_rw_write ## bits(b, off, v);			\
 }
 
-static __rte_always_inline uint64_t
-vbar_read64(const struct vbar_block *b, uint32_t off)
-{
-	if (likely(b->addr != NULL))
-		return rte_le_to_cpu_64(rte_read64(b->addr + off));
-	return vbar_rw_read64(b, off);
-}
-
-static __rte_always_inline void
-vbar_write32(const struct vbar_block *b, uint32_t off, uint32_t v)
-{
-	if (likely(b->addr != NULL))
-		rte_write32(rte_cpu_to_le_32(v), b->addr + off);
-	else
-		vbar_rw_write32(b, off, v);
-}
-
-static __rte_always_inline uint16_t
-vbar_read16(const struct vbar_block *b, uint32_t off)
-{
-	if (likely(b->addr != NULL))
-		return rte_le_to_cpu_16(rte_read16(b->addr + off));
-	return vbar_rw_read16(b, off);
-}
-
-static __rte_always_inline uint8_t
-vbar_read8(const struct vbar_block *b, uint32_t off)
-{
-	if (likely(b->addr != NULL))
-		return rte_read8(b->addr + off);
-	return vbar_rw_read8(b, off);
-}
-
-static __rte_always_inline void
-vbar_write16(const struct vbar_block *b, uint32_t off, uint16_t v)
-{
-	if (likely(b->addr != NULL))
-		rte_write16(rte_cpu_to_le_16(v), b->addr + off);
-	else
-		vbar_rw_write16(b, off, v);
-}
-
-static __rte_always_inline void
-vbar_write8(const struct vbar_block *b, uint32_t off, uint8_t v)
-{
-	if (likely(b->addr != NULL))
-		rte_write8(v, b->addr + off);
-	else
-		vbar_rw_write8(b, off, v);
-}
-
-static __rte_always_inline void
-vbar_write64(const struct vbar_block *b, uint32_t off, uint64_t v)
-{
-	if (likely(b->addr != NULL))
-		rte_write64(rte_cpu_to_le_64(v), b->addr + off);
-	else
-		vbar_rw_write64(b, off, v);
-}
+VBAR_ACCESSORS(8, , )
+VBAR_ACCESSORS(16, rte_le_to_cpu_16, rte_cpu_to_le_16)
+VBAR_ACCESSORS(32, rte_le_to_cpu_32, rte_cpu_to_le_32)
+VBAR_ACCESSORS(64, rte_le_to_cpu_64, rte_cpu_to_le_64)
 
 struct vfio_region_info;
 

@@ -1,64 +1,94 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * Register-level operations: block discovery (spec 2), reset (spec 3.1),
- * queue start/stop (spec 3.4), MAC, RSS. Every access goes through the
- * block's vfio_bar path chosen at probe.
+ * The hardware layer (opnic_hw.h): block discovery (spec 2), reset (spec
+ * 3.1), MAC and link (3.2, 3.3), queue start/stop and doorbells (3.4, 3.5),
+ * RSS (3.6), counters (3.7) and MSI-X vector 0 (spec 4). Every register
+ * access goes through the block's vfio_bar path fixed at discovery.
  */
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vfio.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_interrupts.h>
+#include <rte_bus_pci.h>
+#include <bus_pci_driver.h>
 
-#include "opnic_ethdev.h"
+#include "opnic_hw.h"
 #include "opnic_logs.h"
 
 #define OPNIC_WAIT_US 2000000	/* one register wait, at most */
+#define OPNIC_DIR_SIZE 0x100	/* the directory's span read at discovery */
 
-static const char * const blk_names[OPNIC_BLK_NTYPES] = {
-	[OPNIC_BLK_DIR] = "dir", [OPNIC_BLK_ID] = "id", [OPNIC_BLK_MAC] = "mac",
-	[OPNIC_BLK_LINK] = "link", [OPNIC_BLK_QCFG] = "qcfg",
-	[OPNIC_BLK_TXDB] = "txdb", [OPNIC_BLK_RXDB] = "rxdb",
-	[OPNIC_BLK_RSS] = "rss", [OPNIC_BLK_STATS] = "stats",
-	[OPNIC_BLK_MSIX_TABLE] = "msix_table", [OPNIC_BLK_MSIX_PBA] = "msix_pba",
-	[OPNIC_BLK_MBOX] = "mbox",
-};
+struct opnic_io *
+opnic_hw_open(struct rte_pci_device *pci, int regs_rw, int *err)
+{
+	struct opnic_io *io = calloc(1, sizeof(*io));
+
+	*err = -ENOMEM;
+	if (io == NULL)
+		return NULL;
+	*err = vbar_open(&io->vb, pci, regs_rw ? VBAR_MODE_RW : VBAR_MODE_AUTO);
+	if (*err != 0) {
+		free(io);
+		return NULL;
+	}
+	return io;
+}
+
+void
+opnic_hw_close(struct opnic_io *io)
+{
+	if (io == NULL)
+		return;
+	opnic_hw_intr_fini(io);
+	vbar_close(&io->vb);
+	free(io);
+}
+
+static uint32_t
+id_read(const struct opnic_io *io, uint32_t off)
+{
+	return vbar_read32(&io->blk[OPNIC_BLK_ID], off);
+}
 
 int
-opnic_hw_removed(struct opnic_adapter *ad)
+opnic_hw_removed(struct opnic_io *io)
 {
-	if (!opnic_hw(ad)->removed &&
-	    vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_MAGIC) !=
-	    OPNIC_ID_MAGIC_VALUE) {
-		opnic_hw(ad)->removed = 1;
+	if (!io->removed && id_read(io, OPNIC_ID_MAGIC) != OPNIC_ID_MAGIC_VALUE) {
+		io->removed = 1;
 		PMD_DRV_LOG(ERR, "device does not answer (ID magic reads wrong): "
 			    "treating it as removed, port down, no further access");
 	}
-	return opnic_hw(ad)->removed;
+	return io->removed;
 }
 
-/* Spec 2: read the directory, check every block against what this driver
- * knows, and fix each block's access path. */
-int
-opnic_hw_discover(struct opnic_adapter *ad, const char *name)
+/* Spec 2: the directory header at BAR0+0. Returns the block count. */
+static int
+dir_open(struct opnic_io *io, const char *name, uint32_t bar0)
 {
-	struct vbar_block dir;
-	uint32_t magic, ver, count, i, t;
-	uint32_t bar0 = (uint32_t)opnic_hw(ad)->vb.bar[0].size;
-	char desc[512];
+	struct vbar_block *dir = &io->blk[OPNIC_BLK_DIR];
+	uint32_t magic, ver, count;
 
-	if (bar0 < 0x100) {
+	if (bar0 < OPNIC_DIR_SIZE) {
 		PMD_DRV_LOG(ERR, "%s: BAR0 is 0x%x bytes; the register directory "
 			    "alone needs 0x100", name, bar0);
 		return -EINVAL;
 	}
-	if (vbar_block_init(&opnic_hw(ad)->vb, 0, 0, 0x100, &dir) != 0)
+	if (vbar_block_init(&io->vb, 0, 0, OPNIC_DIR_SIZE, dir) != 0)
 		return -EINVAL;
-	magic = vbar_read32(&dir, OPNIC_DIR_REG_MAGIC);
-	ver = vbar_read32(&dir, OPNIC_DIR_REG_VERSION);
-	count = vbar_read32(&dir, OPNIC_DIR_REG_COUNT);
+	magic = vbar_read32(dir, OPNIC_DIR_REG_MAGIC);
+	ver = vbar_read32(dir, OPNIC_DIR_REG_VERSION);
+	count = vbar_read32(dir, OPNIC_DIR_REG_COUNT);
 	if (magic != OPNIC_DIR_MAGIC) {
 		PMD_DRV_LOG(ERR, "%s: no opnic register directory at BAR0+0 "
 			    "(magic 0x%08x, want 0x%08x)", name, magic,
@@ -75,139 +105,161 @@ opnic_hw_discover(struct opnic_adapter *ad, const char *name)
 			    name, count, OPNIC_DIR_MAX_ENTRIES);
 		return -EINVAL;
 	}
-	opnic_hw(ad)->blk[OPNIC_BLK_DIR] = dir;
-	opnic_hw(ad)->have_blk[OPNIC_BLK_DIR] = 1;
-	for (i = 0; i < count; i++) {
-		uint32_t e = OPNIC_DIR_ENTRY_BASE + i * OPNIC_DIR_ENTRY_SIZE;
-		uint32_t tv = vbar_read32(&dir, e);
-		uint32_t off = vbar_read32(&dir, e + 4);
-		uint32_t size = vbar_read32(&dir, e + 8);
-		uint32_t type = tv & 0xffff, bver = tv >> 16;
+	io->have_blk[OPNIC_BLK_DIR] = 1;
+	return (int)count;
+}
 
-		if (type == OPNIC_BLK_DIR || type == OPNIC_BLK_MSIX_TABLE ||
-		    type == OPNIC_BLK_MSIX_PBA)
-			continue;	/* the MSI-X ones come from config space */
-		if (type >= OPNIC_BLK_NTYPES) {
-			PMD_DRV_LOG(INFO, "%s: ignoring unknown register block "
-				    "type %u at 0x%x", name, type, off);
-			continue;
-		}
-		if (bver != OPNIC_BLK_VERSION) {
-			PMD_DRV_LOG(ERR, "%s: register block '%s' at BAR0+0x%x has "
-				    "version %u; this driver knows version %u only "
-				    "(bitstream and driver do not match)", name,
-				    blk_names[type], off, bver, OPNIC_BLK_VERSION);
-			return -ENOTSUP;
-		}
-		if (opnic_hw(ad)->have_blk[type]) {
-			PMD_DRV_LOG(ERR, "%s: register block '%s' listed twice",
-				    name, blk_names[type]);
-			return -EINVAL;
-		}
-		if ((uint64_t)off + size > bar0 || (off & 3) != 0 || size == 0) {
-			PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
-				    "does not fit BAR0 (0x%x bytes)", name,
-				    blk_names[type], off, size, bar0);
-			return -EINVAL;
-		}
-		if (vbar_touches_msix(&opnic_hw(ad)->vb, 0, off, size)) {
-			PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
-				    "overlaps the MSI-X table or PBA", name,
-				    blk_names[type], off, size);
-			return -EINVAL;
-		}
-		if (vbar_block_init(&opnic_hw(ad)->vb, 0, off, size, &opnic_hw(ad)->blk[type]) != 0)
-			return -EINVAL;
-		opnic_hw(ad)->have_blk[type] = 1;
+/* One directory entry: check the block against what this driver knows and
+ * fix its access path. */
+static int
+dir_entry(struct opnic_io *io, const char *name, uint32_t bar0, uint32_t i)
+{
+	const struct vbar_block *dir = &io->blk[OPNIC_BLK_DIR];
+	uint32_t e = OPNIC_DIR_ENTRY_BASE + i * OPNIC_DIR_ENTRY_SIZE;
+	uint32_t tv = vbar_read32(dir, e);
+	uint32_t off = vbar_read32(dir, e + 4);
+	uint32_t size = vbar_read32(dir, e + 8);
+	uint32_t type = tv & 0xffff, bver = tv >> 16;
+
+	if (type == OPNIC_BLK_DIR || type == OPNIC_BLK_MSIX_TABLE ||
+	    type == OPNIC_BLK_MSIX_PBA)
+		return 0;	/* the MSI-X ones come from config space */
+	if (type >= OPNIC_BLK_NTYPES) {
+		PMD_DRV_LOG(INFO, "%s: ignoring unknown register block type %u "
+			    "at 0x%x", name, type, off);
+		return 0;
 	}
-	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
-		if (t == OPNIC_BLK_MSIX_TABLE || t == OPNIC_BLK_MSIX_PBA ||
-		    t == OPNIC_BLK_MBOX)
-			continue;
-		if (!opnic_hw(ad)->have_blk[t]) {
-			PMD_DRV_LOG(ERR, "%s: the directory has no '%s' block",
-				    name, blk_names[t]);
-			return -ENODEV;
-		}
+	if (bver != OPNIC_BLK_VERSION) {
+		PMD_DRV_LOG(ERR, "%s: register block '%s' at BAR0+0x%x has "
+			    "version %u; this driver knows version %u only "
+			    "(bitstream and driver do not match)", name,
+			    opnic_block_name(type), off, bver, OPNIC_BLK_VERSION);
+		return -ENOTSUP;
 	}
-	if (vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_MAGIC) !=
-	    OPNIC_ID_MAGIC_VALUE) {
-		PMD_DRV_LOG(ERR, "%s: ID block magic mismatch", name);
-		return -ENODEV;
-	}
-	ad->num_queues = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_NUM_QUEUES);
-	if (ad->num_queues == 0 || ad->num_queues > OPNIC_QCFG_MAX_QUEUES) {
-		PMD_DRV_LOG(ERR, "%s: device reports %u queues (1..%u)", name,
-			    ad->num_queues, OPNIC_QCFG_MAX_QUEUES);
+	if (io->have_blk[type]) {
+		PMD_DRV_LOG(ERR, "%s: register block '%s' listed twice", name,
+			    opnic_block_name(type));
 		return -EINVAL;
 	}
-	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
-		const struct vbar_block *b = &opnic_hw(ad)->blk[t];
-
-		if (!opnic_hw(ad)->have_blk[t] ||
-		    b->size >= opnic_block_min_size(t, ad->num_queues))
-			continue;
-		PMD_DRV_LOG(ERR, "%s: block '%s' is 0x%x bytes, %u queues need 0x%x",
-			    name, blk_names[t], b->size, ad->num_queues,
-			    opnic_block_min_size(t, ad->num_queues));
+	if ((uint64_t)off + size > bar0 || (off & 3) != 0 || size == 0) {
+		PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
+			    "does not fit BAR0 (0x%x bytes)", name,
+			    opnic_block_name(type), off, size, bar0);
 		return -EINVAL;
 	}
-	ad->max_frame = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_MAX_FRAME);
-	if (ad->max_frame < RTE_ETHER_MIN_LEN || ad->max_frame > OPNIC_MAX_BUF)
-		ad->max_frame = RTE_ETHER_MAX_LEN;
-	ad->fw_version = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_FW_VERSION);
-	ad->dev_version = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_DEV_VERSION);
-	ad->caps = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_ID], OPNIC_ID_CAPS);
-
-	/* Say once which blocks are mapped and which fall back, and why. */
-	vbar_describe(&opnic_hw(ad)->vb, desc, sizeof(desc));
-	PMD_DRV_LOG(NOTICE, "%s: %s", name, desc);
-	PMD_DRV_LOG(NOTICE, "%s: %s", name, opnic_hw(ad)->vb.why);
-	{
-		char line[768];
-		size_t n = 0;
-
-		for (t = 0; t < OPNIC_BLK_NTYPES && n < sizeof(line); t++) {
-			if (!opnic_hw(ad)->have_blk[t])
-				continue;
-			n += (size_t)snprintf(line + n, sizeof(line) - n,
-					      "%s %s@0x%x:%s", n ? "," : "",
-					      blk_names[t], opnic_hw(ad)->blk[t].off,
-					      opnic_hw(ad)->blk[t].addr ? "mapped" :
-					      "region-rw");
-		}
-		PMD_DRV_LOG(NOTICE, "%s: register blocks:%s%s", name, line,
-			    ad->args.regs_rw ? " (regs=rw forces region r/w)" : "");
+	if (vbar_touches_msix(&io->vb, 0, off, size)) {
+		PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
+			    "overlaps the MSI-X table or PBA", name,
+			    opnic_block_name(type), off, size);
+		return -EINVAL;
 	}
+	if (vbar_block_init(&io->vb, 0, off, size, &io->blk[type]) != 0)
+		return -EINVAL;
+	io->have_blk[type] = 1;
 	return 0;
 }
 
+/* Every block this driver needs is there and large enough for the queues
+ * the ID block reports; then the rest of the ID block. */
 static int
-wait_reg(const struct vbar_block *b, uint32_t off, uint32_t mask,
-	 uint32_t want, uint32_t *last)
+check_blocks(struct opnic_io *io, const char *name, struct opnic_id *id)
 {
-	uint64_t deadline = rte_get_timer_cycles() +
-			    rte_get_timer_hz() * OPNIC_WAIT_US / 1000000;
-	uint32_t v;
+	uint32_t t;
 
-	for (;;) {
-		v = vbar_read32(b, off);
-		if ((v & mask) == want || v == 0xffffffff)
-			break;
-		if (rte_get_timer_cycles() > deadline) {
-			*last = v;
-			return -ETIMEDOUT;
-		}
-		rte_delay_us_sleep(20);
+	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
+		if (t == OPNIC_BLK_MSIX_TABLE || t == OPNIC_BLK_MSIX_PBA ||
+		    t == OPNIC_BLK_MBOX || io->have_blk[t])
+			continue;
+		PMD_DRV_LOG(ERR, "%s: the directory has no '%s' block", name,
+			    opnic_block_name(t));
+		return -ENODEV;
 	}
-	*last = v;
-	return v == 0xffffffff && want != 0xffffffff ? -EIO : 0;
+	if (id_read(io, OPNIC_ID_MAGIC) != OPNIC_ID_MAGIC_VALUE) {
+		PMD_DRV_LOG(ERR, "%s: ID block magic mismatch", name);
+		return -ENODEV;
+	}
+	id->num_queues = id_read(io, OPNIC_ID_NUM_QUEUES);
+	if (id->num_queues == 0 || id->num_queues > OPNIC_QCFG_MAX_QUEUES) {
+		PMD_DRV_LOG(ERR, "%s: device reports %u queues (1..%u)", name,
+			    id->num_queues, OPNIC_QCFG_MAX_QUEUES);
+		return -EINVAL;
+	}
+	for (t = OPNIC_BLK_ID; t < OPNIC_BLK_NTYPES; t++) {
+		uint32_t need = opnic_block_min_size(t, id->num_queues);
+
+		if (!io->have_blk[t] || io->blk[t].size >= need)
+			continue;
+		PMD_DRV_LOG(ERR, "%s: block '%s' is 0x%x bytes, %u queues need 0x%x",
+			    name, opnic_block_name(t), io->blk[t].size,
+			    id->num_queues, need);
+		return -EINVAL;
+	}
+	id->max_frame = id_read(io, OPNIC_ID_MAX_FRAME);
+	if (id->max_frame < RTE_ETHER_MIN_LEN || id->max_frame > OPNIC_MAX_BUF)
+		id->max_frame = RTE_ETHER_MAX_LEN;
+	id->fw_version = id_read(io, OPNIC_ID_FW_VERSION);
+	id->dev_version = id_read(io, OPNIC_ID_DEV_VERSION);
+	id->caps = id_read(io, OPNIC_ID_CAPS);
+	return 0;
 }
 
-/* Wait until any bit of mask is set (or timeout, or all ones). */
+/* "name@off:path" for every block, for the probe log. */
 static void
-wait_any(const struct vbar_block *b, uint32_t off, uint32_t mask,
-	 uint32_t *last)
+blocks_line(const struct opnic_io *io, char *line, size_t len)
+{
+	size_t n = 0;
+	uint32_t t;
+
+	line[0] = '\0';
+	for (t = 0; t < OPNIC_BLK_NTYPES && n < len; t++) {
+		if (!io->have_blk[t])
+			continue;
+		n += (size_t)snprintf(line + n, len - n, "%s %s@0x%x:%s",
+				      n ? "," : "", opnic_block_name(t),
+				      io->blk[t].off,
+				      io->blk[t].addr ? "mapped" : "region-rw");
+	}
+}
+
+/* Spec 2: read the directory, check every block against what this driver
+ * knows, and fix each block's access path. */
+int
+opnic_hw_discover(struct opnic_io *io, const char *name, struct opnic_id *id)
+{
+	uint32_t bar0 = (uint32_t)io->vb.bar[0].size, i;
+	char desc[512], line[768];
+	int count, ret;
+
+	count = dir_open(io, name, bar0);
+	if (count < 0)
+		return count;
+	for (i = 0; i < (uint32_t)count; i++) {
+		ret = dir_entry(io, name, bar0, i);
+		if (ret != 0)
+			return ret;
+	}
+	ret = check_blocks(io, name, id);
+	if (ret != 0)
+		return ret;
+	/* Say once which blocks are mapped and which fall back, and why. */
+	vbar_describe(&io->vb, desc, sizeof(desc));
+	PMD_DRV_LOG(NOTICE, "%s: %s", name, desc);
+	PMD_DRV_LOG(NOTICE, "%s: %s", name, io->vb.why);
+	blocks_line(io, line, sizeof(line));
+	PMD_DRV_LOG(NOTICE, "%s: register blocks:%s%s", name, line,
+		    io->vb.mode == VBAR_MODE_RW ?
+		    " (regs=rw forces region r/w)" : "");
+	return 0;
+}
+
+/*
+ * Poll a register every 20 us for OPNIC_WAIT_US at most. any: until a bit of
+ * mask is set. Else until (v & mask) == want, or all ones (a removed device:
+ * -EIO unless that was wanted); -ETIMEDOUT when time runs out.
+ */
+static int
+wait_reg(const struct vbar_block *b, uint32_t off, uint32_t mask,
+	 uint32_t want, int any, uint32_t *last)
 {
 	uint64_t deadline = rte_get_timer_cycles() +
 			    rte_get_timer_hz() * OPNIC_WAIT_US / 1000000;
@@ -215,31 +267,159 @@ wait_any(const struct vbar_block *b, uint32_t off, uint32_t mask,
 
 	for (;;) {
 		v = vbar_read32(b, off);
-		if ((v & mask) != 0 || rte_get_timer_cycles() > deadline)
+		*last = v;
+		if (any ? (v & mask) != 0 :
+			  (v & mask) == want || v == 0xffffffff)
 			break;
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
 		rte_delay_us_sleep(20);
 	}
-	*last = v;
+	return !any && v == 0xffffffff && want != 0xffffffff ? -EIO : 0;
 }
 
 /* Spec 3.1: write RESET, wait until it reads 0 and STATUS says ready. */
 int
-opnic_hw_reset(struct opnic_adapter *ad)
+opnic_hw_reset(struct opnic_io *io)
 {
-	const struct vbar_block *id = &opnic_hw(ad)->blk[OPNIC_BLK_ID];
+	const struct vbar_block *id = &io->blk[OPNIC_BLK_ID];
 	uint32_t v;
 
 	vbar_write32(id, OPNIC_ID_RESET, 1);
-	if (wait_reg(id, OPNIC_ID_RESET, 1, 0, &v) != 0) {
+	if (wait_reg(id, OPNIC_ID_RESET, 1, 0, 0, &v) != 0) {
 		PMD_DRV_LOG(ERR, "reset did not complete (RESET reads 0x%08x)", v);
 		return -EIO;
 	}
 	if (wait_reg(id, OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY,
-		     OPNIC_ID_STATUS_READY, &v) != 0) {
+		     OPNIC_ID_STATUS_READY, 0, &v) != 0) {
 		PMD_DRV_LOG(ERR, "device not ready after reset (STATUS 0x%08x)", v);
 		return -EIO;
 	}
 	return 0;
+}
+
+void
+opnic_hw_mac_get(struct opnic_io *io, struct rte_ether_addr *mac)
+{
+	uint32_t lo = vbar_read32(&io->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO);
+	uint32_t hi = vbar_read32(&io->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI);
+
+	mac->addr_bytes[0] = (uint8_t)lo;
+	mac->addr_bytes[1] = (uint8_t)(lo >> 8);
+	mac->addr_bytes[2] = (uint8_t)(lo >> 16);
+	mac->addr_bytes[3] = (uint8_t)(lo >> 24);
+	mac->addr_bytes[4] = (uint8_t)hi;
+	mac->addr_bytes[5] = (uint8_t)(hi >> 8);
+}
+
+void
+opnic_hw_mac_set(struct opnic_io *io, const struct rte_ether_addr *mac)
+{
+	const uint8_t *a = mac->addr_bytes;
+
+	vbar_write32(&io->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO,
+		     (uint32_t)a[0] | (uint32_t)a[1] << 8 | (uint32_t)a[2] << 16 |
+		     (uint32_t)a[3] << 24);
+	vbar_write32(&io->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI,
+		     (uint32_t)a[4] | (uint32_t)a[5] << 8);
+}
+
+void
+opnic_hw_mtu_set(struct opnic_io *io, uint32_t mtu)
+{
+	vbar_write32(&io->blk[OPNIC_BLK_MAC], OPNIC_MAC_MTU, mtu);
+}
+
+void
+opnic_hw_rxmode_set(struct opnic_io *io, int promisc, int allmulti)
+{
+	vbar_write32(&io->blk[OPNIC_BLK_MAC], OPNIC_MAC_RXMODE,
+		     (promisc ? OPNIC_RXMODE_PROMISC : 0) |
+		     (allmulti ? OPNIC_RXMODE_ALLMULTI : 0));
+}
+
+/* 1 if the link is up (a removed device reads all ones: down). */
+int
+opnic_hw_link_get(struct opnic_io *io, uint32_t *speed)
+{
+	uint32_t st = vbar_read32(&io->blk[OPNIC_BLK_LINK], OPNIC_LINK_STATUS);
+
+	*speed = vbar_read32(&io->blk[OPNIC_BLK_LINK], OPNIC_LINK_SPEED);
+	return st != 0xffffffff && (st & OPNIC_LINK_UP) != 0;
+}
+
+/* Read and clear the cause of vector 0; 1 if the link changed. */
+int
+opnic_hw_cause_ack(struct opnic_io *io)
+{
+	const struct vbar_block *b = &io->blk[OPNIC_BLK_LINK];
+	uint32_t cause = vbar_read32(b, OPNIC_LINK_CAUSE);
+
+	if (cause == 0)
+		return 0;
+	vbar_write32(b, OPNIC_LINK_CAUSE_CLR, cause);
+	return (cause & OPNIC_CAUSE_LSC) != 0;
+}
+
+void
+opnic_hw_rss_set(struct opnic_io *io, const uint8_t *key, const uint8_t *reta,
+		 int enable)
+{
+	const struct vbar_block *b = &io->blk[OPNIC_BLK_RSS];
+	unsigned int i;
+	uint32_t w;
+
+	for (i = 0; i < OPNIC_RSS_KEY_LEN; i += 4) {
+		memcpy(&w, &key[i], 4);
+		vbar_write32(b, OPNIC_RSS_KEY + i, rte_le_to_cpu_32(w));
+	}
+	for (i = 0; i < OPNIC_RSS_RETA_SIZE; i += 4) {
+		memcpy(&w, &reta[i], 4);
+		vbar_write32(b, OPNIC_RSS_RETA + i, rte_le_to_cpu_32(w));
+	}
+	vbar_write32(b, OPNIC_RSS_CTRL, enable ? OPNIC_RSS_ENABLE : 0);
+}
+
+uint64_t
+opnic_hw_stat(struct opnic_io *io, size_t field)
+{
+	if (io->removed)
+		return 0;
+	return vbar_read64(&io->blk[OPNIC_BLK_STATS], (uint32_t)field);
+}
+
+void
+opnic_hw_stats_get(struct opnic_io *io, struct opnic_hw_stats *s)
+{
+	uint64_t *v = (uint64_t *)s;
+	unsigned int i;
+
+	for (i = 0; i < OPNIC_ST_NPORT; i++)
+		v[i] = opnic_hw_stat(io, i * sizeof(v[0]));
+}
+
+/* Register dump: the MSI-X table and PBA are not read (region reads of
+ * the table return all ones anyway), nor anything of a removed device. */
+uint32_t
+opnic_hw_regs_words(const struct opnic_io *io)
+{
+	return (uint32_t)(io->vb.bar[0].size / 4);
+}
+
+void
+opnic_hw_regs_dump(const struct opnic_io *io, uint32_t *out)
+{
+	uint32_t i, t;
+
+	memset(out, 0, (size_t)opnic_hw_regs_words(io) * 4);
+	for (t = 0; t < OPNIC_BLK_NTYPES; t++) {
+		const struct vbar_block *b = &io->blk[t];
+
+		if (!io->have_blk[t] || io->removed)
+			continue;
+		for (i = 0; i < b->size; i += 4)
+			out[(b->off + i) / 4] = vbar_read32(b, i);
+	}
 }
 
 static uint32_t
@@ -251,69 +431,75 @@ qbase(int is_rx, unsigned int q)
 static const char *
 qerr_name(uint32_t e)
 {
-	switch (e) {
-	case OPNIC_QERR_SIZE: return "ring size out of range";
-	case OPNIC_QERR_RING_DMA: return "ring or completion IOVA not mapped";
-	case OPNIC_QERR_SHADOW_DMA: return "shadow IOVA not mapped";
-	case OPNIC_QERR_BUF_SIZE: return "bad RX buffer size";
-	default: return "unknown error";
-	}
+	static const char *const names[] = {
+		[OPNIC_QERR_SIZE] = "ring size out of range",
+		[OPNIC_QERR_RING_DMA] = "ring or completion IOVA not mapped",
+		[OPNIC_QERR_SHADOW_DMA] = "shadow IOVA not mapped",
+		[OPNIC_QERR_BUF_SIZE] = "bad RX buffer size",
+	};
+
+	return e < RTE_DIM(names) && names[e] != NULL ? names[e] :
+	       "unknown error";
+}
+
+static void
+write64(const struct vbar_block *b, uint32_t lo, uint64_t v)
+{
+	vbar_write32(b, lo, (uint32_t)v);
+	vbar_write32(b, lo + 4, (uint32_t)(v >> 32));
 }
 
 /* Spec 3.4: program the queue, enable it, wait for RUNNING. */
 int
-opnic_hw_queue_start(struct opnic_adapter *ad, int is_rx, unsigned int q,
-		     uint64_t ring, uint64_t cpl, uint64_t shadow, uint32_t log2,
-		     uint32_t buf_size)
+opnic_hw_queue_start(struct opnic_io *io, int is_rx, unsigned int q,
+		     const struct opnic_hw_qcfg *cfg)
 {
-	const struct vbar_block *b = &opnic_hw(ad)->blk[OPNIC_BLK_QCFG];
+	const struct vbar_block *b = &io->blk[OPNIC_BLK_QCFG];
+	const char *dir = is_rx ? "RX" : "TX";
 	uint32_t base = qbase(is_rx, q), v;
 
-	vbar_write32(b, base + OPNIC_Q_RING_LO, (uint32_t)ring);
-	vbar_write32(b, base + OPNIC_Q_RING_HI, (uint32_t)(ring >> 32));
-	vbar_write32(b, base + OPNIC_Q_CPL_LO, (uint32_t)cpl);
-	vbar_write32(b, base + OPNIC_Q_CPL_HI, (uint32_t)(cpl >> 32));
-	vbar_write32(b, base + OPNIC_Q_SHADOW_LO, (uint32_t)shadow);
-	vbar_write32(b, base + OPNIC_Q_SHADOW_HI, (uint32_t)(shadow >> 32));
-	vbar_write32(b, base + OPNIC_Q_SIZE_LOG2, log2);
-	vbar_write32(b, base + OPNIC_Q_BUF_SIZE, buf_size);
+	write64(b, base + OPNIC_Q_RING_LO, cfg->ring_iova);
+	write64(b, base + OPNIC_Q_CPL_LO, cfg->cpl_iova);
+	write64(b, base + OPNIC_Q_SHADOW_LO, cfg->shadow_iova);
+	vbar_write32(b, base + OPNIC_Q_SIZE_LOG2, cfg->log2);
+	vbar_write32(b, base + OPNIC_Q_BUF_SIZE, cfg->buf_size);
 	/* rte_write32 orders the configuration before the enable. */
 	vbar_write32(b, base + OPNIC_Q_CTRL, OPNIC_Q_CTRL_ENABLE);
-	wait_any(b, base + OPNIC_Q_STATUS,
-		 OPNIC_Q_STATUS_RUNNING | OPNIC_Q_STATUS_ERROR, &v);
-	PMD_DRV_LOG(DEBUG, "%s queue %u start: STATUS 0x%x CTRL 0x%x",
-		    is_rx ? "RX" : "TX", q, v, vbar_read32(b, base + OPNIC_Q_CTRL));
+	wait_reg(b, base + OPNIC_Q_STATUS,
+		 OPNIC_Q_STATUS_RUNNING | OPNIC_Q_STATUS_ERROR, 0, 1, &v);
+	PMD_DRV_LOG(DEBUG, "%s queue %u start: STATUS 0x%x CTRL 0x%x", dir, q,
+		    v, vbar_read32(b, base + OPNIC_Q_CTRL));
 	if (v & OPNIC_Q_STATUS_RUNNING)
 		return 0;
 	if (v == 0xffffffff) {
-		opnic_hw(ad)->removed = 1;
+		io->removed = 1;
 		return -EIO;
 	}
 	if (v & OPNIC_Q_STATUS_ERROR) {
 		uint32_t e = vbar_read32(b, base + OPNIC_Q_ERROR);
 
-		PMD_DRV_LOG(ERR, "%s queue %u refused: %s (error %u)",
-			    is_rx ? "RX" : "TX", q, qerr_name(e), e);
+		PMD_DRV_LOG(ERR, "%s queue %u refused: %s (error %u)", dir, q,
+			    qerr_name(e), e);
 		vbar_write32(b, base + OPNIC_Q_CTRL, 0);
 		return -EIO;
 	}
-	PMD_DRV_LOG(ERR, "%s queue %u did not start (STATUS 0x%08x)",
-		    is_rx ? "RX" : "TX", q, v);
+	PMD_DRV_LOG(ERR, "%s queue %u did not start (STATUS 0x%08x)", dir, q, v);
 	vbar_write32(b, base + OPNIC_Q_CTRL, 0);
 	return -ETIMEDOUT;
 }
 
 int
-opnic_hw_queue_stop(struct opnic_adapter *ad, int is_rx, unsigned int q)
+opnic_hw_queue_stop(struct opnic_io *io, int is_rx, unsigned int q)
 {
-	const struct vbar_block *b = &opnic_hw(ad)->blk[OPNIC_BLK_QCFG];
+	const struct vbar_block *b = &io->blk[OPNIC_BLK_QCFG];
 	uint32_t base = qbase(is_rx, q), v;
 
-	if (opnic_hw(ad)->removed)
+	if (io->removed)
 		return 0;
 	vbar_write32(b, base + OPNIC_Q_CTRL, 0);
 	PMD_DRV_LOG(DEBUG, "%s queue %u stop", is_rx ? "RX" : "TX", q);
-	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, &v) != 0) {
+	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, 0,
+		     &v) != 0) {
 		PMD_DRV_LOG(ERR, "%s queue %u did not stop (STATUS 0x%08x)",
 			    is_rx ? "RX" : "TX", q, v);
 		return -EIO;
@@ -321,57 +507,109 @@ opnic_hw_queue_stop(struct opnic_adapter *ad, int is_rx, unsigned int q)
 	return 0;
 }
 
+/* Spec 3.5: queue q's doorbell is the word at q * 4 of TXDB or RXDB. */
 void
-opnic_hw_read_mac(struct opnic_adapter *ad, struct rte_ether_addr *mac)
+opnic_hw_doorbell_get(const struct opnic_io *io, int is_rx, unsigned int q,
+		      struct opnic_doorbell *db)
 {
-	uint32_t lo = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO);
-	uint32_t hi = vbar_read32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI);
+	const struct vbar_block *b =
+		&io->blk[is_rx ? OPNIC_BLK_RXDB : OPNIC_BLK_TXDB];
 
-	mac->addr_bytes[0] = (uint8_t)lo;
-	mac->addr_bytes[1] = (uint8_t)(lo >> 8);
-	mac->addr_bytes[2] = (uint8_t)(lo >> 16);
-	mac->addr_bytes[3] = (uint8_t)(lo >> 24);
-	mac->addr_bytes[4] = (uint8_t)hi;
-	mac->addr_bytes[5] = (uint8_t)(hi >> 8);
+	db->addr = b->addr != NULL ? b->addr + q * OPNIC_DB_STRIDE : NULL;
+	db->fd = b->fd;
+	db->pos = (off_t)(b->pos + q * OPNIC_DB_STRIDE);
 }
 
-void
-opnic_hw_write_mac(struct opnic_adapter *ad, const struct rte_ether_addr *mac)
+/* MSI-X vector 0 through VFIO_DEVICE_SET_IRQS: our eventfd, or none. */
+static int
+own_intr_set(struct opnic_io *io, int enable)
 {
-	const uint8_t *a = mac->addr_bytes;
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *is = (struct vfio_irq_set *)buf;
+	int32_t fd = rte_intr_fd_get(io->own_intr);
 
-	vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_LO,
-		     (uint32_t)a[0] | (uint32_t)a[1] << 8 | (uint32_t)a[2] << 16 |
-		     (uint32_t)a[3] << 24);
-	vbar_write32(&opnic_hw(ad)->blk[OPNIC_BLK_MAC], OPNIC_MAC_ADDR_HI,
-		     (uint32_t)a[4] | (uint32_t)a[5] << 8);
-}
-
-void
-opnic_hw_rss_write(struct opnic_adapter *ad, int enable)
-{
-	const struct vbar_block *b = &opnic_hw(ad)->blk[OPNIC_BLK_RSS];
-	unsigned int i;
-
-	for (i = 0; i < OPNIC_RSS_KEY_LEN; i += 4) {
-		uint32_t w;
-
-		memcpy(&w, &ad->rss_key[i], 4);
-		vbar_write32(b, OPNIC_RSS_KEY + i, rte_le_to_cpu_32(w));
+	memset(buf, 0, sizeof(buf));
+	is->argsz = sizeof(buf);
+	is->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	is->start = 0;
+	if (enable) {
+		is->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+		is->count = 1;
+		memcpy(is->data, &fd, sizeof(fd));
+	} else {
+		is->argsz = sizeof(*is);
+		is->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+		is->count = 0;
 	}
-	for (i = 0; i < OPNIC_RSS_RETA_SIZE; i += 4) {
-		uint32_t w;
-
-		memcpy(&w, &ad->reta[i], 4);
-		vbar_write32(b, OPNIC_RSS_RETA + i, rte_le_to_cpu_32(w));
-	}
-	vbar_write32(b, OPNIC_RSS_CTRL, enable ? OPNIC_RSS_ENABLE : 0);
+	return ioctl(io->vb.fd, VFIO_DEVICE_SET_IRQS, is);
 }
 
-uint64_t
-opnic_hw_stat(struct opnic_adapter *ad, uint32_t off)
+/* Self-mapped devices have no interrupt handle from the bus: vector 0 gets
+ * an eventfd of our own. Bus-mapped ones use the bus's VFIO MSI-X handle. */
+int
+opnic_hw_intr_init(struct opnic_io *io)
 {
-	if (opnic_hw(ad)->removed)
+	int efd;
+
+	if (!io->vb.self_mapped)
+		return rte_intr_type_get(io->vb.pci->intr_handle) ==
+		       RTE_INTR_HANDLE_VFIO_MSIX ? 0 : -ENOTSUP;
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	io->own_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (io->own_intr == NULL || efd < 0 ||
+	    rte_intr_fd_set(io->own_intr, efd) != 0 ||
+	    rte_intr_type_set(io->own_intr, RTE_INTR_HANDLE_EXT) != 0) {
+		if (efd >= 0)
+			close(efd);
+		rte_intr_instance_free(io->own_intr);
+		io->own_intr = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct rte_intr_handle *
+opnic_hw_intr_handle(const struct opnic_io *io)
+{
+	return io->own_intr != NULL ? io->own_intr : io->vb.pci->intr_handle;
+}
+
+/* The vector, then LINK.INTR_EN (spec 3.3) as the vector came out. */
+int
+opnic_hw_intr_enable(struct opnic_io *io, int on)
+{
+	int ret;
+
+	if (io->own_intr != NULL)
+		ret = own_intr_set(io, on);
+	else
+		ret = on ? rte_intr_enable(io->vb.pci->intr_handle) :
+			   rte_intr_disable(io->vb.pci->intr_handle);
+	if (!io->removed)
+		vbar_write32(&io->blk[OPNIC_BLK_LINK], OPNIC_LINK_INTR_EN,
+			     on && ret == 0 ? 1 : 0);
+	return ret;
+}
+
+/* In the callback: an eventfd of our own must be read; -1 if it had
+ * nothing. The bus's handle is drained by EAL. */
+int
+opnic_hw_intr_drain(struct opnic_io *io)
+{
+	uint64_t cnt;
+
+	if (io->own_intr == NULL)
 		return 0;
-	return vbar_read64(&opnic_hw(ad)->blk[OPNIC_BLK_STATS], off);
+	return read(rte_intr_fd_get(io->own_intr), &cnt, sizeof(cnt)) < 0 ?
+	       -1 : 0;
+}
+
+void
+opnic_hw_intr_fini(struct opnic_io *io)
+{
+	if (io->own_intr == NULL)
+		return;
+	close(rte_intr_fd_get(io->own_intr));
+	rte_intr_instance_free(io->own_intr);
+	io->own_intr = NULL;
 }
