@@ -331,6 +331,7 @@ opnic_model_init(struct opnic_model_dev *dev, const struct opnic_profile *prof,
 	dev->bar0 = bar0;
 	dev->msix_bar = prof->msix_bar != 0 ? msix_bar : bar0;
 	dev->cfg = cfg;
+	dev->trace = getenv("OPNIC_MODEL_TRACE") != NULL;
 	memcpy(dev->mac, mac, 6);
 	dev->link_up = 1;
 	dev->speed = 100000;
@@ -454,6 +455,17 @@ effect_qctrl(struct opnic_model_dev *dev, struct opnic_watch *w, uint32_t val)
 	opnic_model_queue_ctrl(dev, w->is_rx, w->q, val);
 }
 
+static void
+trace_change(const struct opnic_watch *w, uint32_t v)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "model %ld.%03ld: reg 0x%x %s 0x%x -> 0x%x\n",
+		(long)ts.tv_sec, ts.tv_nsec / 1000000, w->off, w->def->name,
+		w->shadow, v);
+}
+
 void
 opnic_model_scan_registers(struct opnic_model_dev *dev)
 {
@@ -471,15 +483,8 @@ opnic_model_scan_registers(struct opnic_model_dev *dev)
 			dev->ro_writes_restored++;
 			break;
 		case REG_RW:
-			if (getenv("OPNIC_MODEL_TRACE") != NULL)
-			{
-				struct timespec ts;
-
-				clock_gettime(CLOCK_REALTIME, &ts);
-				fprintf(stderr, "model %ld.%03ld: reg 0x%x %s 0x%x -> 0x%x\n",
-					(long)ts.tv_sec, ts.tv_nsec / 1000000, w->off,
-					w->def->name, w->shadow, v);
-			}
+			if (dev->trace)
+				trace_change(w, v);
 			w->shadow = v;
 			if (w->def->effect != NULL)
 				w->def->effect(dev, w, v);

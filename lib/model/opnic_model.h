@@ -98,6 +98,7 @@ struct opnic_model_dev {
 	struct opnic_model_q rxq[OPNIC_QCFG_MAX_QUEUES];
 	uint8_t mac[6];
 	uint8_t link_up;
+	uint8_t trace;		/* OPNIC_MODEL_TRACE: log register changes */
 	uint32_t speed;
 	uint32_t scan_interval;	/* register scan every N polls (1: each) */
 	uint32_t polls;
