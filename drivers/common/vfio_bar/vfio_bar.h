@@ -208,6 +208,13 @@ struct vfio_region_info;
  * free() the result. */
 struct vfio_region_info *vbar_region_info(int fd, unsigned int index);
 
+/* PCI config space through the VFIO config region (pread/pwrite on the
+ * device fd): 0, or -1 with errno set (a short access is -1 with EIO). */
+int vbar_cfg_read(const struct vbar_dev *vb, void *buf, size_t n,
+		  uint64_t off);
+int vbar_cfg_write(const struct vbar_dev *vb, const void *buf, size_t n,
+		   uint64_t off);
+
 /* One line per BAR saying what is mapped and why, for the probe log. */
 void vbar_describe(const struct vbar_dev *vb, char *buf, size_t len);
 

@@ -15,9 +15,11 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include <rte_byteorder.h>
+#include <rte_eal.h>
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
 #include <rte_bus_pci.h>
@@ -28,6 +30,71 @@
 
 #define OPNIC_WAIT_US 2000000	/* one register wait, at most */
 #define OPNIC_DIR_SIZE 0x100	/* the directory's span read at discovery */
+
+/*
+ * The PCI command register (config space 0x04), read-modify-write through
+ * the VFIO config region, as DPDK 22.11's bus does on its own mapping path
+ * (pci_vfio_enable_bus_memory, pci_vfio_set_bus_master). *now is the value
+ * read back after the write. 0, or -EIO with a message naming the register.
+ */
+static int
+pci_cmd_update(struct opnic_io *io, uint16_t set, uint16_t clr, uint16_t *now)
+{
+	const char *name = io->vb.pci->device.name;
+	uint16_t cmd, want;
+
+	if (vbar_cfg_read(&io->vb, &cmd, sizeof(cmd), PCI_COMMAND) != 0) {
+		PMD_DRV_LOG(ERR, "%s: cannot read the PCI command register "
+			    "(config 0x%x): %s", name, PCI_COMMAND, strerror(errno));
+		return -EIO;
+	}
+	cmd = rte_le_to_cpu_16(cmd);
+	want = (uint16_t)((cmd | set) & ~clr);
+	if (want != cmd) {
+		uint16_t le = rte_cpu_to_le_16(want);
+
+		if (vbar_cfg_write(&io->vb, &le, sizeof(le), PCI_COMMAND) != 0) {
+			PMD_DRV_LOG(ERR, "%s: cannot write 0x%04x to the PCI command "
+				    "register (config 0x%x, was 0x%04x): %s", name,
+				    want, PCI_COMMAND, cmd, strerror(errno));
+			return -EIO;
+		}
+		/* Read back: a non-posted read, so the write has reached the
+		 * function when it returns. */
+		if (vbar_cfg_read(&io->vb, &cmd, sizeof(cmd), PCI_COMMAND) != 0)
+			return -EIO;
+		cmd = rte_le_to_cpu_16(cmd);
+	}
+	if (now != NULL)
+		*now = cmd;
+	return 0;
+}
+
+/*
+ * Memory Space and Bus Master Enable. DPDK's bus sets both when it maps the
+ * device; when vfio_bar set the device up itself nobody did, and a function
+ * without them answers no MMIO and issues no DMA. Bus Master goes off again
+ * at close (and when DMA must be cut, opnic_hw_dma_cut).
+ */
+int
+opnic_hw_bus_master(struct opnic_io *io, int on)
+{
+	uint16_t cmd;
+	int ret;
+
+	ret = pci_cmd_update(io, on ? PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER : 0,
+			     on ? 0 : PCI_COMMAND_MASTER, &cmd);
+	if (ret != 0)
+		return ret;
+	if (on && (cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) !=
+	    (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
+		PMD_DRV_LOG(ERR, "%s: PCI command register reads 0x%04x after "
+			    "setting Memory Space and Bus Master Enable",
+			    io->vb.pci->device.name, cmd);
+		return -EIO;
+	}
+	return 0;
+}
 
 struct opnic_io *
 opnic_hw_open(struct rte_pci_device *pci, int regs_rw, int *err)
@@ -42,6 +109,17 @@ opnic_hw_open(struct rte_pci_device *pci, int regs_rw, int *err)
 		free(io);
 		return NULL;
 	}
+	/* The primary owns the function: a secondary process must not touch
+	 * the command register of a device the primary drives. */
+	io->primary = rte_eal_process_type() == RTE_PROC_PRIMARY;
+	if (io->primary) {
+		*err = opnic_hw_bus_master(io, 1);
+		if (*err != 0) {
+			vbar_close(&io->vb);
+			free(io);
+			return NULL;
+		}
+	}
 	return io;
 }
 
@@ -51,6 +129,10 @@ opnic_hw_close(struct opnic_io *io)
 	if (io == NULL)
 		return;
 	opnic_hw_intr_fini(io);
+	/* No DMA from a function nobody drives (the bus does the same on its
+	 * unmap path; a self-mapped device has only this). */
+	if (io->primary && !io->removed)
+		opnic_hw_bus_master(io, 0);
 	vbar_close(&io->vb);
 	free(io);
 }

@@ -36,6 +36,7 @@ struct opnic_io {
 	struct vbar_block blk[OPNIC_BLK_NTYPES];
 	uint8_t have_blk[OPNIC_BLK_NTYPES];
 	int removed;
+	int primary;		/* this process owns the function */
 	struct rte_intr_handle *own_intr;	/* self-mapped: vector 0's eventfd */
 };
 
@@ -99,6 +100,11 @@ struct opnic_hw_qcfg {
 struct opnic_io *opnic_hw_open(struct rte_pci_device *pci, int regs_rw,
 			       int *err);
 void opnic_hw_close(struct opnic_io *io);
+
+/* PCI command register (config 0x04) through the VFIO config region:
+ * on sets Memory Space and Bus Master Enable (done at open by the primary),
+ * off clears Bus Master (done at close). 0 or -EIO, logged. */
+int opnic_hw_bus_master(struct opnic_io *io, int on);
 
 /* Discovery and reset (spec 2, 3.1); name is only used in messages. */
 int opnic_hw_discover(struct opnic_io *io, const char *name,
