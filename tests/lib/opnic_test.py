@@ -257,3 +257,13 @@ def pci_command(run, dev):
     with open(os.path.join(run, 'dev%d.shm' % dev), 'rb') as f:
         f.seek(SHM_CFG_OFF + 4)
         return struct.unpack('<H', f.read(2))[0]
+
+
+def mempool_avail(dump, name):
+    """Objects available in mempool NAME (common pool plus the per-lcore
+    caches) from testpmd's `dump_mempool` output."""
+    m = re.search(r'mempool <%s>@.*?total_cache_count=([0-9]+).*?'
+                  r'common_pool_count=([0-9]+)' % re.escape(name), dump, re.S)
+    if not m:
+        fail('no mempool %s in the dump_mempool output' % name)
+    return int(m.group(1)) + int(m.group(2))

@@ -49,6 +49,13 @@ pci_cmd_update(struct opnic_io *io, uint16_t set, uint16_t clr, uint16_t *now)
 		return -EIO;
 	}
 	cmd = rte_le_to_cpu_16(cmd);
+	if (cmd == 0xffff) {
+		/* All ones: the function does not answer. Writing back a value
+		 * derived from it would set every other command bit. */
+		PMD_DRV_LOG(ERR, "%s: PCI command register reads 0xffff: the "
+			    "function does not answer", name);
+		return -ENODEV;
+	}
 	want = (uint16_t)((cmd | set) & ~clr);
 	if (want != cmd) {
 		uint16_t le = rte_cpu_to_le_16(want);
@@ -94,6 +101,53 @@ opnic_hw_bus_master(struct opnic_io *io, int on)
 		return -EIO;
 	}
 	return 0;
+}
+
+/*
+ * Cut the function's DMA: Bus Master off, confirmed by reading the command
+ * register back. The read is non-posted and PCIe does not let its
+ * completion pass the function's earlier posted writes, so once it returns
+ * with Bus Master clear nothing the device wrote before is still on its
+ * way and nothing more can come. 0 only then; the next start resets the
+ * function before Bus Master goes on again (opnic_hw_dma_restore).
+ */
+int
+opnic_hw_dma_cut(struct opnic_io *io)
+{
+	uint16_t cmd = 0xffff;
+	int ret;
+
+	if (!io->primary)
+		return -EPERM;
+	ret = pci_cmd_update(io, 0, PCI_COMMAND_MASTER, &cmd);
+	if (ret == 0 && (cmd & PCI_COMMAND_MASTER) != 0)
+		ret = -EIO;
+	if (ret != 0) {
+		PMD_DRV_LOG(ERR, "%s: cannot cut DMA: Bus Master Enable not "
+			    "confirmed off (PCI command 0x%04x)",
+			    io->vb.pci->device.name, cmd);
+		return ret;
+	}
+	io->dma_cut = 1;
+	PMD_DRV_LOG(WARNING, "%s: DMA cut (Bus Master Enable off, PCI command "
+		    "0x%04x); the next start resets the device",
+		    io->vb.pci->device.name, cmd);
+	return 0;
+}
+
+int
+opnic_hw_dma_restore(struct opnic_io *io)
+{
+	int ret;
+
+	if (!io->dma_cut)
+		return 0;
+	ret = opnic_hw_reset(io);
+	if (ret == 0)
+		ret = opnic_hw_bus_master(io, 1);
+	if (ret == 0)
+		io->dma_cut = 0;
+	return ret;
 }
 
 struct opnic_io *
@@ -576,15 +630,19 @@ opnic_hw_queue_stop(struct opnic_io *io, int is_rx, unsigned int q)
 	const struct vbar_block *b = &io->blk[OPNIC_BLK_QCFG];
 	uint32_t base = qbase(is_rx, q), v;
 
+	/* A removed device (or one that looks removed) cannot confirm. */
 	if (io->removed)
-		return 0;
+		return -ENODEV;
 	vbar_write32(b, base + OPNIC_Q_CTRL, 0);
 	PMD_DRV_LOG(DEBUG, "%s queue %u stop", is_rx ? "RX" : "TX", q);
 	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, 0,
 		     &v) != 0) {
-		PMD_DRV_LOG(ERR, "%s queue %u did not stop (STATUS 0x%08x)",
-			    is_rx ? "RX" : "TX", q, v);
-		return -EIO;
+		PMD_DRV_LOG(ERR, "%s queue %u did not confirm stop within %u ms "
+			    "(QCFG STATUS 0x%08x)", is_rx ? "RX" : "TX", q,
+			    OPNIC_WAIT_US / 1000, v);
+		if (v == 0xffffffff)
+			io->removed = 1;
+		return -ETIMEDOUT;
 	}
 	return 0;
 }

@@ -174,7 +174,10 @@ queue_release(struct rte_eth_dev *dev, int is_rx, uint16_t qid)
 		    &((struct opnic_txq *)*slot)->ring;
 	if (r->running)
 		ring_stop(dev, is_rx, qid, r);
-	rte_eth_dma_zone_free(dev, is_rx ? "opnic_rx" : "opnic_tx", qid);
+	/* Kept rings stay reserved: a later setup of this queue finds the
+	 * zone by name and reuses it. */
+	if (!r->kept)
+		rte_eth_dma_zone_free(dev, is_rx ? "opnic_rx" : "opnic_tx", qid);
 	rte_free(r->sw_ring);
 	rte_free(*slot);
 	*slot = NULL;
@@ -521,20 +524,41 @@ ring_start(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
 	return opnic_hw_queue_start(opnic_adapter_io(ad), is_rx, qid, &cfg);
 }
 
-/* Stop the queue in the device first, then give every mbuf back. */
+/*
+ * Stop the queue in the device first, then give every mbuf back. Only once
+ * the device confirmed the stop, or its DMA is cut (Bus Master off, read
+ * back): a queue that does not confirm in time, or a device that looks
+ * removed, may still write its buffers and rings. When neither can be had,
+ * the buffers and the ring memory are kept (never back in the mempool):
+ * a leak, logged, rather than memory the device may overwrite.
+ */
 static void
 ring_stop(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
 	  struct opnic_ring *r)
 {
-	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	struct opnic_io *io = opnic_adapter_io(OPNIC_DEV_PRIVATE(dev));
+	const char *dir = is_rx ? "RX" : "TX";
+	unsigned int kept = 0;
+	int keep;
 	uint16_t i;
 
-	opnic_hw_queue_stop(opnic_adapter_io(ad), is_rx, qid);
+	keep = opnic_hw_queue_stop(io, is_rx, qid) != 0 && !io->dma_cut &&
+	       opnic_hw_dma_cut(io) != 0;
+	if (keep)
+		r->kept = 1;
 	for (i = 0; i < r->nb_desc; i++)
 		if (r->sw_ring[i] != NULL) {
-			rte_pktmbuf_free(r->sw_ring[i]);
+			if (!keep)
+				rte_pktmbuf_free(r->sw_ring[i]);
+			else
+				kept++;
 			r->sw_ring[i] = NULL;
 		}
+	if (keep)
+		PMD_DRV_LOG(ERR, "port %u %s queue %u: stop not confirmed and DMA "
+			    "not cut: %u buffers and the ring memory are kept, never "
+			    "returned to the mempool (the device may still write "
+			    "them)", dev->data->port_id, dir, qid, kept);
 	r->cons = r->prod = 0;
 	r->running = 0;
 }

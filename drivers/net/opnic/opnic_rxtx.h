@@ -43,6 +43,8 @@ struct opnic_ring {
 	uint32_t prod;			/* descriptors posted */
 	uint16_t nb_desc;
 	uint8_t running;		/* enabled in the device */
+	uint8_t kept;			/* stop unconfirmed, DMA not cut: the
+					 * buffers and rings are never freed */
 	struct opnic_qstats st;
 	const struct rte_memzone *mz;
 	uint64_t desc_iova;
