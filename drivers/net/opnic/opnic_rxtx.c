@@ -18,6 +18,7 @@
 #include <rte_prefetch.h>
 #include <ethdev_driver.h>
 
+#include "opnic_doorbell.h"
 #include "opnic_ethdev.h"
 #include "opnic_logs.h"
 #include "opnic_rxtx.h"
@@ -195,48 +196,6 @@ opnic_dev_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	queue_release(dev, 0, qid);
 }
 
-static __rte_always_inline void
-ring_doorbell(struct opnic_ring *r)
-{
-	uint32_t v = rte_cpu_to_le_32(r->prod);
-
-	if (likely(r->db.addr != NULL)) {
-		rte_write32_relaxed(v, r->db.addr);
-		r->st.db_mmio++;
-	} else {
-		/* Region write: the doorbell page is not mapped (spec 8). */
-		if (unlikely(pwrite(r->db.fd, &v, sizeof(v), r->db.pos) !=
-			     sizeof(v)))
-			r->st.cpl_errors++;
-		r->st.db_syscall++;
-	}
-}
-
-/* Publish prod, then ring unless the device said it is polling (spec 6). */
-static __rte_always_inline void
-notify(struct opnic_ring *r)
-{
-	struct opnic_shadow *sh = r->shadow;
-
-	/* Descriptor writes must reach the device before the producer index
-	 * that covers them (spec 5.2). */
-	rte_io_wmb();
-	if (sh != NULL) {
-		__atomic_store_n(&sh->drv_prod, rte_cpu_to_le_32(r->prod),
-				 __ATOMIC_RELAXED);
-		/* Store-load order: the device clears NO_NOTIFY then re-reads
-		 * drv_prod; we store drv_prod then read NO_NOTIFY. One side
-		 * always sees the other (spec 6.2). */
-		rte_smp_mb();
-		if (__atomic_load_n(&sh->dev_flags, __ATOMIC_RELAXED) &
-		    rte_cpu_to_le_32(OPNIC_SHADOW_NO_NOTIFY)) {
-			r->st.db_suppressed++;
-			return;
-		}
-	}
-	ring_doorbell(r);
-}
-
 static void
 rx_refill(struct opnic_rxq *q, uint32_t count)
 {
@@ -267,7 +226,7 @@ rx_refill(struct opnic_rxq *q, uint32_t count)
 	if (prod == r->prod)
 		return;
 	r->prod = prod;
-	notify(r);
+	opnic_ring_notify(r);
 }
 
 static __rte_always_inline uint16_t
@@ -406,6 +365,7 @@ opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	free = cons + r->nb_desc - r->prod;
 	if (free >= q->free_thresh)
 		rx_refill(q, free);
+	opnic_ring_doorbell_owed(r);
 	return nb;
 }
 
@@ -494,7 +454,9 @@ opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (likely(prod != r->prod)) {
 		r->prod = prod;
-		notify(r);
+		opnic_ring_notify(r);
+	} else {
+		opnic_ring_doorbell_owed(r);
 	}
 	r->st.packets += sent;
 	r->st.bytes += bytes;
@@ -521,6 +483,7 @@ ring_start(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
 		memset(r->shadow, 0, sizeof(*r->shadow));
 	r->cons = 0;
 	r->prod = 0;
+	r->db_owed = 0;		/* enable writes the doorbell to 0 */
 	return opnic_hw_queue_start(opnic_adapter_io(ad), is_rx, qid, &cfg);
 }
 
