@@ -176,7 +176,12 @@ void vbar_rw_write8(const struct vbar_block *b, uint32_t off, uint8_t v);
 void vbar_rw_write64(const struct vbar_block *b, uint32_t off, uint64_t v);
 
 /* Accessors: device registers are little-endian. The branch is on a flag
- * fixed at init, identical for every access to the block. */
+ * fixed at init, identical for every access to the block. Barriers: the
+ * mapped path uses rte_read/rte_write (not _relaxed), so a read is followed
+ * by rte_io_rmb (later CPU loads of DMA memory come after the register
+ * read) and a write is preceded by rte_io_wmb (earlier CPU stores to memory
+ * the DEVICE reads come before the register write); the region path is a
+ * system call, ordered against every earlier access. */
 #define VBAR_ACCESSORS(bits, to_cpu, to_le)				\
 static __rte_always_inline uint ## bits ## _t				\
 vbar_read ## bits(const struct vbar_block *b, uint32_t off)		\

@@ -44,22 +44,29 @@ opnic_ring_doorbell(struct opnic_ring *r)
 	}
 }
 
-/* Publish prod, then ring unless the device said it is polling (spec 6). */
+/*
+ * Publish prod, then ring unless the device said it is polling (spec 6.3).
+ * Barriers, each ordering a CPU access against a DEVICE access:
+ *  - rte_io_wmb: the descriptor stores (host memory the device reads by
+ *    DMA) before the producer index, whether the device learns it from
+ *    drv_prod (host memory, DMA read) or from the doorbell (MMIO store).
+ *  - rte_io_mb: the store of drv_prod before the load of dev_flags. The
+ *    device clears NO_NOTIFY, fences, then re-reads drv_prod; we store
+ *    drv_prod, fence, then read NO_NOTIFY: one side always sees the other.
+ *    The other side is a device reading host memory, not a CPU, so the
+ *    fence must be the I/O one: on arm64 rte_smp_mb() is only dmb ish
+ *    (inner shareable: other CPUs), rte_io_mb() is dmb osh.
+ */
 static __rte_always_inline void
 opnic_ring_notify(struct opnic_ring *r)
 {
 	struct opnic_shadow *sh = r->shadow;
 
-	/* Descriptor writes must reach the device before the producer index
-	 * that covers them (spec 5.2). */
 	rte_io_wmb();
 	if (sh != NULL) {
 		__atomic_store_n(&sh->drv_prod, rte_cpu_to_le_32(r->prod),
 				 __ATOMIC_RELAXED);
-		/* Store-load order: the device clears NO_NOTIFY then re-reads
-		 * drv_prod; we store drv_prod then read NO_NOTIFY. One side
-		 * always sees the other (spec 6.2). */
-		rte_smp_mb();
+		rte_io_mb();
 		if (__atomic_load_n(&sh->dev_flags, __ATOMIC_RELAXED) &
 		    rte_cpu_to_le_32(OPNIC_SHADOW_NO_NOTIFY)) {
 			r->st.db_suppressed++;

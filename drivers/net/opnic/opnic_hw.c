@@ -599,7 +599,10 @@ opnic_hw_queue_start(struct opnic_io *io, int is_rx, unsigned int q,
 	write64(b, base + OPNIC_Q_SHADOW_LO, cfg->shadow_iova);
 	vbar_write32(b, base + OPNIC_Q_SIZE_LOG2, cfg->log2);
 	vbar_write32(b, base + OPNIC_Q_BUF_SIZE, cfg->buf_size);
-	/* rte_write32 orders the configuration before the enable. */
+	/* rte_write32 (rte_io_wmb, then the store) orders every earlier CPU
+	 * store (the configuration above, the rings the caller zeroed) before
+	 * the MMIO store of the enable the DEVICE acts on; the pwrite path is
+	 * ordered by the system call. */
 	vbar_write32(b, base + OPNIC_Q_CTRL, OPNIC_Q_CTRL_ENABLE);
 	wait_reg(b, base + OPNIC_Q_STATUS,
 		 OPNIC_Q_STATUS_RUNNING | OPNIC_Q_STATUS_ERROR, 0, 1, &v);

@@ -265,15 +265,18 @@ head_skipped(const struct opnic_ring *r, uint32_t cons, uint32_t prod)
 	if (!phase_ok(cpl_flags(r, next), next, r->log2))
 		return 0;
 	/* The next record was written after the head: read the head again
-	 * after it. */
+	 * after it. rte_io_rmb orders two CPU loads of memory the DEVICE
+	 * writes by DMA (next's flags, then the head's). */
 	rte_io_rmb();
 	return !phase_ok(cpl_flags(r, cons), cons, r->log2);
 }
 
 /* A skipped record still carries the phase the next lap waits for: make it
  * read "not ready" then. The device is past this slot and cannot come back
- * to it before the driver posts the slot again, after this store. Counts
- * it and hands back the slot's mbuf. */
+ * to it before the driver posts the slot again, after this store: the
+ * rte_io_wmb of the notify that posts it orders this CPU store before the
+ * producer index the DEVICE reads. Counts it and hands back the slot's
+ * mbuf. */
 static struct rte_mbuf *
 skip_stale(struct opnic_ring *r, uint32_t cons)
 {
@@ -298,7 +301,9 @@ rx_one(struct opnic_rxq *q, volatile struct opnic_cpl *c, uint32_t slot,
 	uint16_t len, idx, status;
 	struct rte_mbuf *m;
 
-	/* The rest of the record was written before the phase. */
+	/* The rest of the record was written before the phase: rte_io_rmb
+	 * orders the CPU load of the phase before the loads of the other
+	 * fields, all memory the DEVICE writes by DMA (spec 5.3). */
 	rte_io_rmb();
 	len = rte_le_to_cpu_16(c->len);
 	idx = rte_le_to_cpu_16(c->idx);
@@ -373,7 +378,8 @@ opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 static __rte_always_inline void
 tx_check(struct opnic_ring *r, volatile struct opnic_cpl *c, uint32_t slot)
 {
-	/* The rest of the record was written before the phase. */
+	/* As in rx_one: the phase load before the other fields' loads of
+	 * this DEVICE-written record. */
 	rte_io_rmb();
 	if (unlikely(rte_le_to_cpu_16(c->idx) != slot))
 		r->st.bad_cpl++;
@@ -478,6 +484,9 @@ ring_start(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
 		.buf_size = buf_size,
 	};
 
+	/* These CPU stores to memory the DEVICE reads and writes are ordered
+	 * before the MMIO store that enables the queue by the rte_io_wmb in
+	 * rte_write32 (opnic_hw_queue_start), or by the pwrite system call. */
 	memset(r->cpl, 0, (size_t)r->nb_desc * sizeof(*r->cpl));
 	if (r->shadow != NULL)
 		memset(r->shadow, 0, sizeof(*r->shadow));
