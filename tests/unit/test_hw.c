@@ -11,9 +11,11 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "opnic_test.h"
@@ -34,6 +36,13 @@ st32(uint32_t off, uint32_t v)
 {
 	__atomic_store_n((uint32_t *)(bar + off), rte_cpu_to_le_32(v),
 			 __ATOMIC_RELEASE);
+}
+
+static uint32_t
+ld32(uint32_t off)
+{
+	return rte_le_to_cpu_32(__atomic_load_n((uint32_t *)(bar + off),
+						__ATOMIC_ACQUIRE));
 }
 
 /* tight4k's blocks without MSI-X in BAR0 (entry i: type, offset, size). */
@@ -183,6 +192,116 @@ test_reta_size(void)
 	return TEST_SUCCESS;
 }
 
+/* The device side of a reset: RESET reads 1 for delay_us, STATUS reads 0
+ * meanwhile, then both show done. */
+struct resetter {
+	pthread_t t;
+	unsigned int delay_us;
+	int dead;		/* the function goes away: all ones */
+	volatile int done;
+	volatile int stop;
+};
+
+static void *
+resetter_run(void *arg)
+{
+	struct resetter *r = arg;
+	uint32_t id = 0x100;
+
+	while (!r->stop && (ld32(id + OPNIC_ID_RESET) & 1) == 0)
+		usleep(10);
+	if (r->stop)
+		return NULL;
+	if (r->dead) {
+		memset(bar + id, 0xff, 0x100);
+		return NULL;
+	}
+	st32(id + OPNIC_ID_STATUS, 0);
+	usleep(r->delay_us);
+	r->done = 1;
+	st32(id + OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY);
+	st32(id + OPNIC_ID_RESET, 0);
+	return NULL;
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int
+reset_with(unsigned int delay_us, struct opnic_io *io, uint64_t *took)
+{
+	struct resetter r = { .delay_us = delay_us, .dead = delay_us == 0 };
+	uint64_t t0;
+	int ret;
+
+	pthread_create(&r.t, NULL, resetter_run, &r);
+	rewind(logf);
+	t0 = now_us();
+	ret = opnic_hw_reset(io);
+	*took = now_us() - t0;
+	fputc('\0', logf);
+	fflush(logf);
+	r.stop = 1;
+	pthread_join(r.t, NULL);
+	if (ret == 0 && !r.done && !r.dead)
+		return -EBUSY;	/* returned before the device was done */
+	return ret;
+}
+
+static int
+test_reset_waits_for_done(void)
+{
+	struct opnic_id id;
+	struct opnic_io io;
+	uint64_t took;
+
+	device_init(~0u, 0, 0);
+	io_init(&io);
+	TEST_ASSERT_EQUAL(opnic_hw_discover(&io, "fake", &id), 0, "discover");
+	TEST_ASSERT_EQUAL(reset_with(1000, &io, &took), 0, "a 1 ms reset");
+	TEST_ASSERT(took >= 1000, "returned after %" PRIu64 " us", took);
+	TEST_ASSERT_EQUAL(reset_with(50000, &io, &took), 0, "a 50 ms reset");
+	TEST_ASSERT(took >= 50000, "returned after %" PRIu64 " us", took);
+	return TEST_SUCCESS;
+}
+
+static int
+test_reset_timeout_names_register(void)
+{
+	struct opnic_id id;
+	struct opnic_io io;
+	uint64_t t0, took;
+	int ret;
+
+	device_init(~0u, 0, 0);
+	io_init(&io);
+	TEST_ASSERT_EQUAL(opnic_hw_discover(&io, "fake", &id), 0, "discover");
+	/* Nobody completes it: RESET stays 1. */
+	rewind(logf);
+	t0 = now_us();
+	ret = opnic_hw_reset(&io);
+	took = now_us() - t0;
+	fputc('\0', logf);
+	fflush(logf);
+	printf("  logged: %s", logbuf);
+	TEST_ASSERT_EQUAL(ret, -ETIMEDOUT, "a reset that never completes");
+	TEST_ASSERT(took >= 1900000 && took < 10000000, "bounded: %" PRIu64 " us",
+		    took);
+	TEST_ASSERT(logged("ID.RESET (BAR0+0x118) still reads 0x00000001"),
+		    "names the register and the value");
+	/* A device that reads all ones: at once, and said so. */
+	TEST_ASSERT_EQUAL(reset_with(0, &io, &took), -EIO, "all ones");
+	TEST_ASSERT(took < 1000000, "at once: %" PRIu64 " us", took);
+	TEST_ASSERT(logged("reads 0xffffffff: the device does not answer"), "why");
+	return TEST_SUCCESS;
+}
+
 int
 main(void)
 {
@@ -190,6 +309,8 @@ main(void)
 		TEST_CASE(test_discover_ok),
 		TEST_CASE(test_overlap_rejected),
 		TEST_CASE(test_reta_size),
+		TEST_CASE(test_reset_waits_for_done),
+		TEST_CASE(test_reset_timeout_names_register),
 	};
 
 	bar = aligned_alloc(4096, BAR0);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -468,6 +469,15 @@ opnic_hw_discover(struct opnic_io *io, const char *name, struct opnic_id *id)
 	return 0;
 }
 
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /*
  * Poll a register every 20 us for OPNIC_WAIT_US at most. any: until a bit of
  * mask is set. Else until (v & mask) == want, or all ones (a removed device:
@@ -477,40 +487,63 @@ static int
 wait_reg(const struct vbar_block *b, uint32_t off, uint32_t mask,
 	 uint32_t want, int any, uint32_t *last)
 {
-	uint64_t deadline = rte_get_timer_cycles() +
-			    rte_get_timer_hz() * OPNIC_WAIT_US / 1000000;
+	uint64_t deadline = now_us() + OPNIC_WAIT_US;
 	uint32_t v;
 
 	for (;;) {
+		/* The deadline is taken before the read: a last read after a
+		 * long sleep still counts. */
+		int late = now_us() > deadline;
+
 		v = vbar_read32(b, off);
 		*last = v;
 		if (any ? (v & mask) != 0 :
 			  (v & mask) == want || v == 0xffffffff)
 			break;
-		if (rte_get_timer_cycles() > deadline)
+		if (late)
 			return -ETIMEDOUT;
 		rte_delay_us_sleep(20);
 	}
 	return !any && v == 0xffffffff && want != 0xffffffff ? -EIO : 0;
 }
 
-/* Spec 3.1: write RESET, wait until it reads 0 and STATUS says ready. */
+/* A wait of opnic_hw_reset that failed, named by register and value. */
+static int
+reset_fail(const struct vbar_block *id, const char *reg, uint32_t off,
+	   uint32_t v, int ret, const char *want)
+{
+	if (ret == -ETIMEDOUT)
+		PMD_DRV_LOG(ERR, "reset did not complete within %u ms: ID.%s "
+			    "(BAR0+0x%x) still reads 0x%08x, want %s", OPNIC_WAIT_US /
+			    1000, reg, id->off + off, v, want);
+	else
+		PMD_DRV_LOG(ERR, "reset: ID.%s (BAR0+0x%x) reads 0x%08x: the "
+			    "device does not answer", reg, id->off + off, v);
+	return ret == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
+}
+
+/*
+ * Spec 3.1: write RESET (CMD), poll it until it reads 0 (the device keeps
+ * it at 1 while the reset runs, about 1 ms), then STATUS until ready; each
+ * wait bounded by OPNIC_WAIT_US. Nothing else of the device (the MAC, the
+ * queues) is read or written before this returns 0.
+ */
 int
 opnic_hw_reset(struct opnic_io *io)
 {
 	const struct vbar_block *id = &io->blk[OPNIC_BLK_ID];
 	uint32_t v;
+	int ret;
 
 	vbar_write32(id, OPNIC_ID_RESET, 1);
-	if (wait_reg(id, OPNIC_ID_RESET, 1, 0, 0, &v) != 0) {
-		PMD_DRV_LOG(ERR, "reset did not complete (RESET reads 0x%08x)", v);
-		return -EIO;
-	}
-	if (wait_reg(id, OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY,
-		     OPNIC_ID_STATUS_READY, 0, &v) != 0) {
-		PMD_DRV_LOG(ERR, "device not ready after reset (STATUS 0x%08x)", v);
-		return -EIO;
-	}
+	ret = wait_reg(id, OPNIC_ID_RESET, 1, 0, 0, &v);
+	if (ret != 0)
+		return reset_fail(id, "RESET", OPNIC_ID_RESET, v, ret, "bit 0 = 0");
+	ret = wait_reg(id, OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY,
+		       OPNIC_ID_STATUS_READY, 0, &v);
+	if (ret != 0)
+		return reset_fail(id, "STATUS", OPNIC_ID_STATUS, v, ret,
+				  "bit 0 (ready) = 1");
 	return 0;
 }
 

@@ -152,7 +152,8 @@ opnic_pci_caps_check(struct opnic_probe *p, const char *name)
 			    name, p->id.caps);
 }
 
-/* Discovery, reset (spec 2, 3.1), then the MAC the device holds. */
+/* Discovery, reset (spec 2, 3.1), then the MAC the device holds: only
+ * once the reset is done (ID.RESET back at 0, STATUS ready). */
 static int
 opnic_pci_device_init(struct opnic_probe *p, const char *name)
 {
