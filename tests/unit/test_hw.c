@@ -224,15 +224,6 @@ resetter_run(void *arg)
 	return NULL;
 }
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static int
 reset_with(unsigned int delay_us, struct opnic_io *io, uint64_t *took)
 {
@@ -242,9 +233,9 @@ reset_with(unsigned int delay_us, struct opnic_io *io, uint64_t *took)
 
 	pthread_create(&r.t, NULL, resetter_run, &r);
 	rewind(logf);
-	t0 = now_us();
+	t0 = opnic_hw_now_us();
 	ret = opnic_hw_reset(io);
-	*took = now_us() - t0;
+	*took = opnic_hw_now_us() - t0;
 	fputc('\0', logf);
 	fflush(logf);
 	r.stop = 1;
@@ -284,9 +275,9 @@ test_reset_timeout_names_register(void)
 	TEST_ASSERT_EQUAL(opnic_hw_discover(&io, "fake", &id), 0, "discover");
 	/* Nobody completes it: RESET stays 1. */
 	rewind(logf);
-	t0 = now_us();
+	t0 = opnic_hw_now_us();
 	ret = opnic_hw_reset(&io);
-	took = now_us() - t0;
+	took = opnic_hw_now_us() - t0;
 	fputc('\0', logf);
 	fflush(logf);
 	printf("  logged: %s", logbuf);

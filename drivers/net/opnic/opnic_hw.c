@@ -469,8 +469,8 @@ opnic_hw_discover(struct opnic_io *io, const char *name, struct opnic_id *id)
 	return 0;
 }
 
-static uint64_t
-now_us(void)
+uint64_t
+opnic_hw_now_us(void)
 {
 	struct timespec ts;
 
@@ -487,13 +487,13 @@ static int
 wait_reg(const struct vbar_block *b, uint32_t off, uint32_t mask,
 	 uint32_t want, int any, uint32_t *last)
 {
-	uint64_t deadline = now_us() + OPNIC_WAIT_US;
+	uint64_t deadline = opnic_hw_now_us() + OPNIC_WAIT_US;
 	uint32_t v;
 
 	for (;;) {
 		/* The deadline is taken before the read: a last read after a
 		 * long sleep still counts. */
-		int late = now_us() > deadline;
+		int late = opnic_hw_now_us() > deadline;
 
 		v = vbar_read32(b, off);
 		*last = v;

@@ -118,6 +118,9 @@ int opnic_hw_dma_restore(struct opnic_io *io);
 int opnic_hw_discover(struct opnic_io *io, const char *name,
 		      struct opnic_id *id);
 int opnic_hw_reset(struct opnic_io *io);
+/* The clock of every register wait (CLOCK_MONOTONIC, microseconds): no EAL
+ * timer needed. */
+uint64_t opnic_hw_now_us(void);
 int opnic_hw_removed(struct opnic_io *io);
 
 /* MAC block (spec 3.2). */
