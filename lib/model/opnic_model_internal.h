@@ -42,6 +42,8 @@ void opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx,
 			    unsigned int q, uint32_t ctrl);
 unsigned int opnic_model_process(struct opnic_model_dev *dev);
 void opnic_model_queues_reset(struct opnic_model_dev *dev);
+/* Memory decoding off: undo doorbell stores (opnic_model_poll). */
+void opnic_model_doorbells_hold(struct opnic_model_dev *dev);
 
 /* Set a device-owned register and the model's shadow of it together. */
 void opnic_model_dev_set_reg(struct opnic_model_dev *dev, uint32_t off,
