@@ -115,6 +115,16 @@ elif case == 'devarg-lsc':
 elif case == 'devarg-empty':
     expect_noport("devarg db_suppress='': accepted '0' or '1'",
                   testpmd_on('tight4k', ',db_suppress='))
+elif case == 'devarg-novalue':
+    # A key with no '=value': DPDK's kvargs hands the PMD a NULL value.
+    for key, want in (('regs', "regs=auto or regs=rw"),
+                      ('db_suppress', "db_suppress=0 or db_suppress=1"),
+                      ('lsc', "lsc=intr or lsc=poll")):
+        expect_noport('devarg %s given without a value: expected %s' % (key, want),
+                      testpmd_on('tight4k', ',' + key))
+elif case == 'devarg-twice':
+    expect_noport(r"devarg regs given 2 times in 'regs=rw,regs=auto': give it once",
+                  testpmd_on('tight4k', ',regs=rw,regs=auto'))
 elif case == 'bar-small':
     # The kernel reports a BAR0 of 4 KiB; the directory lists blocks
     # beyond it: the driver refuses the device and says which block.

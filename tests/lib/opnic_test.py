@@ -243,3 +243,27 @@ def run_shown(argv, timeout=None, env=None):
         except subprocess.TimeoutExpired:
             kill_group(p)
         return 124
+
+
+PCI_COMMAND_MEMORY = 0x2
+PCI_COMMAND_MASTER = 0x4
+SHM_CFG_OFF = 0x1000    # lib/vfio_emu/opnic_emu_proto.h OPNIC_SHM_CFG_OFF
+
+
+def pci_command(run, dev):
+    """The PCI command register of emulated device DEV in RUN, read from
+    its config space in RUN/devN.shm."""
+    import struct
+    with open(os.path.join(run, 'dev%d.shm' % dev), 'rb') as f:
+        f.seek(SHM_CFG_OFF + 4)
+        return struct.unpack('<H', f.read(2))[0]
+
+
+def mempool_avail(dump, name):
+    """Objects available in mempool NAME (common pool plus the per-lcore
+    caches) from testpmd's `dump_mempool` output."""
+    m = re.search(r'mempool <%s>@.*?total_cache_count=([0-9]+).*?'
+                  r'common_pool_count=([0-9]+)' % re.escape(name), dump, re.S)
+    if not m:
+        fail('no mempool %s in the dump_mempool output' % name)
+    return int(m.group(1)) + int(m.group(2))

@@ -30,8 +30,30 @@ RTE_LOG_REGISTER_DEFAULT(vbar_logtype, NOTICE);
 static int
 cfg_read(int fd, void *buf, size_t n, uint64_t off)
 {
-	return pread(fd, buf, n, (off_t)(REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) +
-					 off)) == (ssize_t)n ? 0 : -1;
+	ssize_t r = pread(fd, buf, n,
+			  (off_t)(REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + off));
+
+	if (r >= 0 && r != (ssize_t)n)
+		errno = EIO;
+	return r == (ssize_t)n ? 0 : -1;
+}
+
+int
+vbar_cfg_read(const struct vbar_dev *vb, void *buf, size_t n, uint64_t off)
+{
+	return cfg_read(vb->fd, buf, n, off);
+}
+
+int
+vbar_cfg_write(const struct vbar_dev *vb, const void *buf, size_t n,
+	       uint64_t off)
+{
+	ssize_t r = pwrite(vb->fd, buf, n,
+			   (off_t)(REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + off));
+
+	if (r >= 0 && r != (ssize_t)n)
+		errno = EIO;
+	return r == (ssize_t)n ? 0 : -1;
 }
 
 /* The MSI-X capability, from config space. */

@@ -176,7 +176,12 @@ void vbar_rw_write8(const struct vbar_block *b, uint32_t off, uint8_t v);
 void vbar_rw_write64(const struct vbar_block *b, uint32_t off, uint64_t v);
 
 /* Accessors: device registers are little-endian. The branch is on a flag
- * fixed at init, identical for every access to the block. */
+ * fixed at init, identical for every access to the block. Barriers: the
+ * mapped path uses rte_read/rte_write (not _relaxed), so a read is followed
+ * by rte_io_rmb (later CPU loads of DMA memory come after the register
+ * read) and a write is preceded by rte_io_wmb (earlier CPU stores to memory
+ * the DEVICE reads come before the register write); the region path is a
+ * system call, ordered against every earlier access. */
 #define VBAR_ACCESSORS(bits, to_cpu, to_le)				\
 static __rte_always_inline uint ## bits ## _t				\
 vbar_read ## bits(const struct vbar_block *b, uint32_t off)		\
@@ -207,6 +212,13 @@ struct vfio_region_info;
  * kernel's argsz protocol (ask, grow, ask again). NULL on error (errno set);
  * free() the result. */
 struct vfio_region_info *vbar_region_info(int fd, unsigned int index);
+
+/* PCI config space through the VFIO config region (pread/pwrite on the
+ * device fd): 0, or -1 with errno set (a short access is -1 with EIO). */
+int vbar_cfg_read(const struct vbar_dev *vb, void *buf, size_t n,
+		  uint64_t off);
+int vbar_cfg_write(const struct vbar_dev *vb, const void *buf, size_t n,
+		   uint64_t off);
 
 /* One line per BAR saying what is mapped and why, for the probe log. */
 void vbar_describe(const struct vbar_dev *vb, char *buf, size_t len);

@@ -197,6 +197,10 @@ opnic_dev_start(struct rte_eth_dev *dev)
 
 	if (opnic_hw_removed(io))
 		return -EIO;
+	/* After a DMA cut: reset the device, then Bus Master on again. */
+	ret = opnic_hw_dma_restore(io);
+	if (ret != 0)
+		return ret;
 	ret = opnic_check_mtu_fits(dev, dev->data->mtu);
 	if (ret != 0)
 		return ret;

@@ -15,9 +15,11 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include <rte_byteorder.h>
+#include <rte_eal.h>
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
 #include <rte_bus_pci.h>
@@ -28,6 +30,125 @@
 
 #define OPNIC_WAIT_US 2000000	/* one register wait, at most */
 #define OPNIC_DIR_SIZE 0x100	/* the directory's span read at discovery */
+
+/*
+ * The PCI command register (config space 0x04), read-modify-write through
+ * the VFIO config region, as DPDK 22.11's bus does on its own mapping path
+ * (pci_vfio_enable_bus_memory, pci_vfio_set_bus_master). *now is the value
+ * read back after the write. 0, or -EIO with a message naming the register.
+ */
+static int
+pci_cmd_update(struct opnic_io *io, uint16_t set, uint16_t clr, uint16_t *now)
+{
+	const char *name = io->vb.pci->device.name;
+	uint16_t cmd, want;
+
+	if (vbar_cfg_read(&io->vb, &cmd, sizeof(cmd), PCI_COMMAND) != 0) {
+		PMD_DRV_LOG(ERR, "%s: cannot read the PCI command register "
+			    "(config 0x%x): %s", name, PCI_COMMAND, strerror(errno));
+		return -EIO;
+	}
+	cmd = rte_le_to_cpu_16(cmd);
+	if (cmd == 0xffff) {
+		/* All ones: the function does not answer. Writing back a value
+		 * derived from it would set every other command bit. */
+		PMD_DRV_LOG(ERR, "%s: PCI command register reads 0xffff: the "
+			    "function does not answer", name);
+		return -ENODEV;
+	}
+	want = (uint16_t)((cmd | set) & ~clr);
+	if (want != cmd) {
+		uint16_t le = rte_cpu_to_le_16(want);
+
+		if (vbar_cfg_write(&io->vb, &le, sizeof(le), PCI_COMMAND) != 0) {
+			PMD_DRV_LOG(ERR, "%s: cannot write 0x%04x to the PCI command "
+				    "register (config 0x%x, was 0x%04x): %s", name,
+				    want, PCI_COMMAND, cmd, strerror(errno));
+			return -EIO;
+		}
+		/* Read back: a non-posted read, so the write has reached the
+		 * function when it returns. */
+		if (vbar_cfg_read(&io->vb, &cmd, sizeof(cmd), PCI_COMMAND) != 0)
+			return -EIO;
+		cmd = rte_le_to_cpu_16(cmd);
+	}
+	if (now != NULL)
+		*now = cmd;
+	return 0;
+}
+
+/*
+ * Memory Space and Bus Master Enable. DPDK's bus sets both when it maps the
+ * device; when vfio_bar set the device up itself nobody did, and a function
+ * without them answers no MMIO and issues no DMA. Bus Master goes off again
+ * at close (and when DMA must be cut, opnic_hw_dma_cut).
+ */
+int
+opnic_hw_bus_master(struct opnic_io *io, int on)
+{
+	uint16_t cmd;
+	int ret;
+
+	ret = pci_cmd_update(io, on ? PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER : 0,
+			     on ? 0 : PCI_COMMAND_MASTER, &cmd);
+	if (ret != 0)
+		return ret;
+	if (on && (cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) !=
+	    (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
+		PMD_DRV_LOG(ERR, "%s: PCI command register reads 0x%04x after "
+			    "setting Memory Space and Bus Master Enable",
+			    io->vb.pci->device.name, cmd);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Cut the function's DMA: Bus Master off, confirmed by reading the command
+ * register back. The read is non-posted and PCIe does not let its
+ * completion pass the function's earlier posted writes, so once it returns
+ * with Bus Master clear nothing the device wrote before is still on its
+ * way and nothing more can come. 0 only then; the next start resets the
+ * function before Bus Master goes on again (opnic_hw_dma_restore).
+ */
+int
+opnic_hw_dma_cut(struct opnic_io *io)
+{
+	uint16_t cmd = 0xffff;
+	int ret;
+
+	if (!io->primary)
+		return -EPERM;
+	ret = pci_cmd_update(io, 0, PCI_COMMAND_MASTER, &cmd);
+	if (ret == 0 && (cmd & PCI_COMMAND_MASTER) != 0)
+		ret = -EIO;
+	if (ret != 0) {
+		PMD_DRV_LOG(ERR, "%s: cannot cut DMA: Bus Master Enable not "
+			    "confirmed off (PCI command 0x%04x)",
+			    io->vb.pci->device.name, cmd);
+		return ret;
+	}
+	io->dma_cut = 1;
+	PMD_DRV_LOG(WARNING, "%s: DMA cut (Bus Master Enable off, PCI command "
+		    "0x%04x); the next start resets the device",
+		    io->vb.pci->device.name, cmd);
+	return 0;
+}
+
+int
+opnic_hw_dma_restore(struct opnic_io *io)
+{
+	int ret;
+
+	if (!io->dma_cut)
+		return 0;
+	ret = opnic_hw_reset(io);
+	if (ret == 0)
+		ret = opnic_hw_bus_master(io, 1);
+	if (ret == 0)
+		io->dma_cut = 0;
+	return ret;
+}
 
 struct opnic_io *
 opnic_hw_open(struct rte_pci_device *pci, int regs_rw, int *err)
@@ -42,6 +163,17 @@ opnic_hw_open(struct rte_pci_device *pci, int regs_rw, int *err)
 		free(io);
 		return NULL;
 	}
+	/* The primary owns the function: a secondary process must not touch
+	 * the command register of a device the primary drives. */
+	io->primary = rte_eal_process_type() == RTE_PROC_PRIMARY;
+	if (io->primary) {
+		*err = opnic_hw_bus_master(io, 1);
+		if (*err != 0) {
+			vbar_close(&io->vb);
+			free(io);
+			return NULL;
+		}
+	}
 	return io;
 }
 
@@ -51,6 +183,10 @@ opnic_hw_close(struct opnic_io *io)
 	if (io == NULL)
 		return;
 	opnic_hw_intr_fini(io);
+	/* No DMA from a function nobody drives (the bus does the same on its
+	 * unmap path; a self-mapped device has only this). */
+	if (io->primary && !io->removed)
+		opnic_hw_bus_master(io, 0);
 	vbar_close(&io->vb);
 	free(io);
 }
@@ -463,7 +599,10 @@ opnic_hw_queue_start(struct opnic_io *io, int is_rx, unsigned int q,
 	write64(b, base + OPNIC_Q_SHADOW_LO, cfg->shadow_iova);
 	vbar_write32(b, base + OPNIC_Q_SIZE_LOG2, cfg->log2);
 	vbar_write32(b, base + OPNIC_Q_BUF_SIZE, cfg->buf_size);
-	/* rte_write32 orders the configuration before the enable. */
+	/* rte_write32 (rte_io_wmb, then the store) orders every earlier CPU
+	 * store (the configuration above, the rings the caller zeroed) before
+	 * the MMIO store of the enable the DEVICE acts on; the pwrite path is
+	 * ordered by the system call. */
 	vbar_write32(b, base + OPNIC_Q_CTRL, OPNIC_Q_CTRL_ENABLE);
 	wait_reg(b, base + OPNIC_Q_STATUS,
 		 OPNIC_Q_STATUS_RUNNING | OPNIC_Q_STATUS_ERROR, 0, 1, &v);
@@ -494,15 +633,19 @@ opnic_hw_queue_stop(struct opnic_io *io, int is_rx, unsigned int q)
 	const struct vbar_block *b = &io->blk[OPNIC_BLK_QCFG];
 	uint32_t base = qbase(is_rx, q), v;
 
+	/* A removed device (or one that looks removed) cannot confirm. */
 	if (io->removed)
-		return 0;
+		return -ENODEV;
 	vbar_write32(b, base + OPNIC_Q_CTRL, 0);
 	PMD_DRV_LOG(DEBUG, "%s queue %u stop", is_rx ? "RX" : "TX", q);
 	if (wait_reg(b, base + OPNIC_Q_STATUS, OPNIC_Q_STATUS_RUNNING, 0, 0,
 		     &v) != 0) {
-		PMD_DRV_LOG(ERR, "%s queue %u did not stop (STATUS 0x%08x)",
-			    is_rx ? "RX" : "TX", q, v);
-		return -EIO;
+		PMD_DRV_LOG(ERR, "%s queue %u did not confirm stop within %u ms "
+			    "(QCFG STATUS 0x%08x)", is_rx ? "RX" : "TX", q,
+			    OPNIC_WAIT_US / 1000, v);
+		if (v == 0xffffffff)
+			io->removed = 1;
+		return -ETIMEDOUT;
 	}
 	return 0;
 }

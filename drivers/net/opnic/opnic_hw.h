@@ -36,6 +36,8 @@ struct opnic_io {
 	struct vbar_block blk[OPNIC_BLK_NTYPES];
 	uint8_t have_blk[OPNIC_BLK_NTYPES];
 	int removed;
+	int primary;		/* this process owns the function */
+	int dma_cut;		/* Bus Master cut off (opnic_hw_dma_cut) */
 	struct rte_intr_handle *own_intr;	/* self-mapped: vector 0's eventfd */
 };
 
@@ -100,6 +102,17 @@ struct opnic_io *opnic_hw_open(struct rte_pci_device *pci, int regs_rw,
 			       int *err);
 void opnic_hw_close(struct opnic_io *io);
 
+/* PCI command register (config 0x04) through the VFIO config region:
+ * on sets Memory Space and Bus Master Enable (done at open by the primary),
+ * off clears Bus Master (done at close). 0 or -EIO, logged. */
+int opnic_hw_bus_master(struct opnic_io *io, int on);
+
+/* Cut the device's DMA (Bus Master off, read back): 0 only when confirmed,
+ * and then buffers the device could write may be freed. restore (at start)
+ * resets the device and turns Bus Master on again after a cut. */
+int opnic_hw_dma_cut(struct opnic_io *io);
+int opnic_hw_dma_restore(struct opnic_io *io);
+
 /* Discovery and reset (spec 2, 3.1); name is only used in messages. */
 int opnic_hw_discover(struct opnic_io *io, const char *name,
 		      struct opnic_id *id);
@@ -123,6 +136,9 @@ void opnic_hw_rss_set(struct opnic_io *io, const uint8_t *key,
 /* QCFG, TXDB and RXDB blocks (spec 3.4, 3.5). */
 int opnic_hw_queue_start(struct opnic_io *io, int is_rx, unsigned int q,
 			 const struct opnic_hw_qcfg *cfg);
+/* Stop: 0 once the device confirms (STATUS.running 0); -ETIMEDOUT when it
+ * does not in time, -ENODEV on a removed device. Only after 0, or after
+ * opnic_hw_dma_cut, may the queue's buffers be freed. */
 int opnic_hw_queue_stop(struct opnic_io *io, int is_rx, unsigned int q);
 void opnic_hw_doorbell_get(const struct opnic_io *io, int is_rx,
 			   unsigned int q, struct opnic_doorbell *db);

@@ -62,6 +62,12 @@ parse_choice(const char *key, const char *value, void *arg)
 	const struct opnic_devarg_ctx *x = arg;
 	int *v = (int *)((char *)x->a + x->c->field);
 
+	/* "-a BDF,regs": DPDK 22.11's kvargs hands the handler a NULL value. */
+	if (value == NULL) {
+		PMD_DRV_LOG(ERR, "devarg %s given without a value: expected "
+			    "%s=%s or %s=%s", key, key, x->c->v0, key, x->c->v1);
+		return -EINVAL;
+	}
 	if (strcmp(value, x->c->v0) == 0) {
 		*v = 0;
 	} else if (strcmp(value, x->c->v1) == 0) {
@@ -96,8 +102,14 @@ opnic_parse_devargs(const struct rte_devargs *devargs, struct opnic_devargs *a)
 	for (i = 0; i < RTE_DIM(opnic_devarg_choices) && ret == 0; i++) {
 		struct opnic_devarg_ctx x = { &opnic_devarg_choices[i], a };
 
-		if (rte_kvargs_process(kv, x.c->key, parse_choice, &x) != 0)
+		if (rte_kvargs_count(kv, x.c->key) > 1) {
+			PMD_DRV_LOG(ERR, "devarg %s given %u times in '%s': give it "
+				    "once", x.c->key, rte_kvargs_count(kv, x.c->key),
+				    devargs->args);
 			ret = -EINVAL;
+		} else if (rte_kvargs_process(kv, x.c->key, parse_choice, &x) != 0) {
+			ret = -EINVAL;
+		}
 	}
 	rte_kvargs_free(kv);
 	return ret;

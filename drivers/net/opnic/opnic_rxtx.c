@@ -18,6 +18,7 @@
 #include <rte_prefetch.h>
 #include <ethdev_driver.h>
 
+#include "opnic_doorbell.h"
 #include "opnic_ethdev.h"
 #include "opnic_logs.h"
 #include "opnic_rxtx.h"
@@ -174,7 +175,10 @@ queue_release(struct rte_eth_dev *dev, int is_rx, uint16_t qid)
 		    &((struct opnic_txq *)*slot)->ring;
 	if (r->running)
 		ring_stop(dev, is_rx, qid, r);
-	rte_eth_dma_zone_free(dev, is_rx ? "opnic_rx" : "opnic_tx", qid);
+	/* Kept rings stay reserved: a later setup of this queue finds the
+	 * zone by name and reuses it. */
+	if (!r->kept)
+		rte_eth_dma_zone_free(dev, is_rx ? "opnic_rx" : "opnic_tx", qid);
 	rte_free(r->sw_ring);
 	rte_free(*slot);
 	*slot = NULL;
@@ -190,48 +194,6 @@ void
 opnic_dev_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	queue_release(dev, 0, qid);
-}
-
-static __rte_always_inline void
-ring_doorbell(struct opnic_ring *r)
-{
-	uint32_t v = rte_cpu_to_le_32(r->prod);
-
-	if (likely(r->db.addr != NULL)) {
-		rte_write32_relaxed(v, r->db.addr);
-		r->st.db_mmio++;
-	} else {
-		/* Region write: the doorbell page is not mapped (spec 8). */
-		if (unlikely(pwrite(r->db.fd, &v, sizeof(v), r->db.pos) !=
-			     sizeof(v)))
-			r->st.cpl_errors++;
-		r->st.db_syscall++;
-	}
-}
-
-/* Publish prod, then ring unless the device said it is polling (spec 6). */
-static __rte_always_inline void
-notify(struct opnic_ring *r)
-{
-	struct opnic_shadow *sh = r->shadow;
-
-	/* Descriptor writes must reach the device before the producer index
-	 * that covers them (spec 5.2). */
-	rte_io_wmb();
-	if (sh != NULL) {
-		__atomic_store_n(&sh->drv_prod, rte_cpu_to_le_32(r->prod),
-				 __ATOMIC_RELAXED);
-		/* Store-load order: the device clears NO_NOTIFY then re-reads
-		 * drv_prod; we store drv_prod then read NO_NOTIFY. One side
-		 * always sees the other (spec 6.2). */
-		rte_smp_mb();
-		if (__atomic_load_n(&sh->dev_flags, __ATOMIC_RELAXED) &
-		    rte_cpu_to_le_32(OPNIC_SHADOW_NO_NOTIFY)) {
-			r->st.db_suppressed++;
-			return;
-		}
-	}
-	ring_doorbell(r);
 }
 
 static void
@@ -264,7 +226,7 @@ rx_refill(struct opnic_rxq *q, uint32_t count)
 	if (prod == r->prod)
 		return;
 	r->prod = prod;
-	notify(r);
+	opnic_ring_notify(r);
 }
 
 static __rte_always_inline uint16_t
@@ -303,15 +265,18 @@ head_skipped(const struct opnic_ring *r, uint32_t cons, uint32_t prod)
 	if (!phase_ok(cpl_flags(r, next), next, r->log2))
 		return 0;
 	/* The next record was written after the head: read the head again
-	 * after it. */
+	 * after it. rte_io_rmb orders two CPU loads of memory the DEVICE
+	 * writes by DMA (next's flags, then the head's). */
 	rte_io_rmb();
 	return !phase_ok(cpl_flags(r, cons), cons, r->log2);
 }
 
 /* A skipped record still carries the phase the next lap waits for: make it
  * read "not ready" then. The device is past this slot and cannot come back
- * to it before the driver posts the slot again, after this store. Counts
- * it and hands back the slot's mbuf. */
+ * to it before the driver posts the slot again, after this store: the
+ * rte_io_wmb of the notify that posts it orders this CPU store before the
+ * producer index the DEVICE reads. Counts it and hands back the slot's
+ * mbuf. */
 static struct rte_mbuf *
 skip_stale(struct opnic_ring *r, uint32_t cons)
 {
@@ -336,7 +301,9 @@ rx_one(struct opnic_rxq *q, volatile struct opnic_cpl *c, uint32_t slot,
 	uint16_t len, idx, status;
 	struct rte_mbuf *m;
 
-	/* The rest of the record was written before the phase. */
+	/* The rest of the record was written before the phase: rte_io_rmb
+	 * orders the CPU load of the phase before the loads of the other
+	 * fields, all memory the DEVICE writes by DMA (spec 5.3). */
 	rte_io_rmb();
 	len = rte_le_to_cpu_16(c->len);
 	idx = rte_le_to_cpu_16(c->idx);
@@ -403,6 +370,7 @@ opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	free = cons + r->nb_desc - r->prod;
 	if (free >= q->free_thresh)
 		rx_refill(q, free);
+	opnic_ring_doorbell_owed(r);
 	return nb;
 }
 
@@ -410,7 +378,8 @@ opnic_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 static __rte_always_inline void
 tx_check(struct opnic_ring *r, volatile struct opnic_cpl *c, uint32_t slot)
 {
-	/* The rest of the record was written before the phase. */
+	/* As in rx_one: the phase load before the other fields' loads of
+	 * this DEVICE-written record. */
 	rte_io_rmb();
 	if (unlikely(rte_le_to_cpu_16(c->idx) != slot))
 		r->st.bad_cpl++;
@@ -491,7 +460,9 @@ opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (likely(prod != r->prod)) {
 		r->prod = prod;
-		notify(r);
+		opnic_ring_notify(r);
+	} else {
+		opnic_ring_doorbell_owed(r);
 	}
 	r->st.packets += sent;
 	r->st.bytes += bytes;
@@ -513,28 +484,53 @@ ring_start(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
 		.buf_size = buf_size,
 	};
 
+	/* These CPU stores to memory the DEVICE reads and writes are ordered
+	 * before the MMIO store that enables the queue by the rte_io_wmb in
+	 * rte_write32 (opnic_hw_queue_start), or by the pwrite system call. */
 	memset(r->cpl, 0, (size_t)r->nb_desc * sizeof(*r->cpl));
 	if (r->shadow != NULL)
 		memset(r->shadow, 0, sizeof(*r->shadow));
 	r->cons = 0;
 	r->prod = 0;
+	r->db_owed = 0;		/* enable writes the doorbell to 0 */
 	return opnic_hw_queue_start(opnic_adapter_io(ad), is_rx, qid, &cfg);
 }
 
-/* Stop the queue in the device first, then give every mbuf back. */
+/*
+ * Stop the queue in the device first, then give every mbuf back. Only once
+ * the device confirmed the stop, or its DMA is cut (Bus Master off, read
+ * back): a queue that does not confirm in time, or a device that looks
+ * removed, may still write its buffers and rings. When neither can be had,
+ * the buffers and the ring memory are kept (never back in the mempool):
+ * a leak, logged, rather than memory the device may overwrite.
+ */
 static void
 ring_stop(struct rte_eth_dev *dev, int is_rx, uint16_t qid,
 	  struct opnic_ring *r)
 {
-	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	struct opnic_io *io = opnic_adapter_io(OPNIC_DEV_PRIVATE(dev));
+	const char *dir = is_rx ? "RX" : "TX";
+	unsigned int kept = 0;
+	int keep;
 	uint16_t i;
 
-	opnic_hw_queue_stop(opnic_adapter_io(ad), is_rx, qid);
+	keep = opnic_hw_queue_stop(io, is_rx, qid) != 0 && !io->dma_cut &&
+	       opnic_hw_dma_cut(io) != 0;
+	if (keep)
+		r->kept = 1;
 	for (i = 0; i < r->nb_desc; i++)
 		if (r->sw_ring[i] != NULL) {
-			rte_pktmbuf_free(r->sw_ring[i]);
+			if (!keep)
+				rte_pktmbuf_free(r->sw_ring[i]);
+			else
+				kept++;
 			r->sw_ring[i] = NULL;
 		}
+	if (keep)
+		PMD_DRV_LOG(ERR, "port %u %s queue %u: stop not confirmed and DMA "
+			    "not cut: %u buffers and the ring memory are kept, never "
+			    "returned to the mempool (the device may still write "
+			    "them)", dev->data->port_id, dir, qid, kept);
 	r->cons = r->prod = 0;
 	r->running = 0;
 }

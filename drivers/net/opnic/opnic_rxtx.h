@@ -42,7 +42,11 @@ struct opnic_ring {
 	uint32_t cons;			/* completions consumed */
 	uint32_t prod;			/* descriptors posted */
 	uint16_t nb_desc;
+	uint8_t db_owed;		/* the last doorbell's write failed:
+					 * ring again on the next burst */
 	uint8_t running;		/* enabled in the device */
+	uint8_t kept;			/* stop unconfirmed, DMA not cut: the
+					 * buffers and rings are never freed */
 	struct opnic_qstats st;
 	const struct rte_memzone *mz;
 	uint64_t desc_iova;
