@@ -25,6 +25,10 @@
 
 /* Largest rate of the "random" fault: every completion. */
 #define FAULT_PPM_MAX	1000000
+/* Most link changes one link-toggle request makes. */
+#define TOGGLE_MAX	1000000
+/* The pause between two toggles, lock let go: the device loop runs. */
+#define TOGGLE_GAP_NS	1000
 
 /* One request being answered. */
 struct msg_ctx {
@@ -320,6 +324,25 @@ handle_fault(struct msg_ctx *x)
 			opnic_model_set_link(m, 0);
 			opnic_model_set_link(m, 1);
 		}
+	} else if (strcmp(name, "link-toggle") == 0) {
+		/* count single changes (odd: the link ends the other way),
+		 * the lock let go between two so the device scans its
+		 * registers among them, as a real link changes while the
+		 * device works. */
+		if (count > TOGGLE_MAX) {
+			server_reply_text(x->rep, -EINVAL, "link-toggle %" PRIu64
+					  ": expected at most %u", count,
+					  TOGGLE_MAX);
+			return;
+		}
+		for (k = 0; k < count; k++) {
+			struct timespec ts = { 0, TOGGLE_GAP_NS };
+
+			opnic_model_set_link(m, !m->link_up);
+			pthread_mutex_unlock(&x->s->lock);
+			nanosleep(&ts, NULL);
+			pthread_mutex_lock(&x->s->lock);
+		}
 	} else if (strcmp(name, "irq-storm") == 0) {
 		/* Spurious interrupts: vector 0 fires with no cause set. */
 		for (k = 0; k < count; k++)
@@ -331,8 +354,8 @@ handle_fault(struct msg_ctx *x)
 	} else {
 		server_reply_text(x->rep, -EINVAL, "unknown fault '%s' (cpl-len "
 				  "cpl-idx cpl-phase cpl-dup cpl-unposted dma "
-				  "corrupt random link-flap irq-storm remove "
-				  "restore)", name);
+				  "corrupt random link-flap link-toggle irq-storm "
+				  "remove restore)", name);
 	}
 }
 
