@@ -263,15 +263,6 @@ cfg_init(struct opnic_model_dev *dev)
 	cfg_w32(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_PBA, p->msix_pba | p->msix_bar);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Zero a block; ID.RESET and ID.STATUS keep what they read (not done, not
  * ready) until the reset has written everything else. */
 static void
@@ -301,6 +292,7 @@ opnic_model_reset(struct opnic_model_dev *dev)
 	uint32_t id = dev->blk[OPNIC_BLK_ID];
 	unsigned int t, i, v;
 
+	dev->in_reset = OPNIC_RST_NONE;
 	opnic_model_queues_reset(dev);
 	/* Not done, not ready: a driver polling RESET cannot see 0 before
 	 * every register holds its reset value (spec 3.1). */
@@ -366,44 +358,6 @@ opnic_model_flr(struct opnic_model_dev *dev)
 		memcpy(table, save, size);
 		free(save);
 	}
-}
-
-void
-opnic_model_reset_begin(struct opnic_model_dev *dev, enum opnic_reset_kind kind)
-{
-	uint32_t id = dev->blk[OPNIC_BLK_ID];
-
-	if (dev->in_reset == OPNIC_RST_NONE || kind == OPNIC_RST_FLR)
-		dev->in_reset = (uint8_t)kind;
-	/* The function stops at once: no DMA, no register acted on. */
-	opnic_model_queues_reset(dev);
-	opnic_model_dev_set_reg(dev, id + OPNIC_ID_STATUS, 0);
-	if (kind == OPNIC_RST_ID)
-		opnic_model_dev_set_reg(dev, id + OPNIC_ID_RESET, 1);
-	dev->reset_due = now_ns() + dev->reset_ns;
-	if (dev->reset_ns == 0)
-		opnic_model_reset_finish(dev);
-}
-
-void
-opnic_model_reset_finish(struct opnic_model_dev *dev)
-{
-	enum opnic_reset_kind kind = (enum opnic_reset_kind)dev->in_reset;
-
-	if (kind == OPNIC_RST_NONE)
-		return;
-	dev->in_reset = OPNIC_RST_NONE;
-	if (kind == OPNIC_RST_FLR)
-		opnic_model_flr(dev);
-	else
-		opnic_model_reset(dev);
-}
-
-void
-opnic_model_set_command(struct opnic_model_dev *dev, uint16_t cmd)
-{
-	__atomic_store_n((uint16_t *)(dev->cfg + PCI_COMMAND), cmd,
-			 __ATOMIC_RELEASE);
 }
 
 int
@@ -710,11 +664,8 @@ opnic_model_poll(struct opnic_model_dev *dev)
 		opnic_model_doorbells_hold(dev);
 	else
 		dev->mem_off = 0;
-	if (dev->in_reset != OPNIC_RST_NONE) {
-		if (now_ns() < dev->reset_due)
-			return 0;
-		opnic_model_reset_finish(dev);
-	}
+	if (dev->in_reset != OPNIC_RST_NONE && opnic_model_reset_service(dev))
+		return 0;
 	if (dev->scan_interval <= 1 || dev->polls % dev->scan_interval == 0) {
 		opnic_model_scan_registers(dev);
 		opnic_model_msix_service(dev);

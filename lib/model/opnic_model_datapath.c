@@ -129,35 +129,6 @@ opnic_model_queues_reset(struct opnic_model_dev *dev)
 	memset(dev->rxq, 0, sizeof(dev->rxq));
 }
 
-/*
- * Memory decoding off (PCI command bit 1): a doorbell store through a
- * mapping never reached the function. The first poll that sees MSE off
- * takes the doorbells as they are; later stores are undone, counted.
- */
-void
-opnic_model_doorbells_hold(struct opnic_model_dev *dev)
-{
-	unsigned int rx, q;
-
-	for (rx = 0; rx < 2; rx++) {
-		uint8_t *db = dev->bar0 + dev->blk[rx ? OPNIC_BLK_RXDB :
-						   OPNIC_BLK_TXDB];
-
-		for (q = 0; q < dev->prof.queues; q++) {
-			uint8_t *p = db + q * OPNIC_DB_STRIDE;
-			uint32_t v = opnic_model_ld32(p);
-
-			if (!dev->mem_off) {
-				dev->db_snap[rx][q] = v;
-			} else if (v != dev->db_snap[rx][q]) {
-				opnic_model_st32(p, dev->db_snap[rx][q]);
-				dev->mse_writes_dropped++;
-			}
-		}
-	}
-	dev->mem_off = 1;
-}
-
 /* Where the device learns the driver's producer index (spec 6). */
 static uint32_t
 tx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q)
