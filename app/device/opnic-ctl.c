@@ -33,7 +33,7 @@ usage(void)
 		"       opnic-ctl [--run-dir DIR] wire DEV status|reset|set KEY=VALUE...\n"
 		"       opnic-ctl [--run-dir DIR] quit\n"
 		"KIND: cpl-len cpl-idx cpl-phase cpl-dup cpl-unposted dma link-flap\n"
-		"      irq-storm remove restore (doc/faults.md)\n");
+		"      link-toggle irq-storm remove restore (doc/faults.md)\n");
 	return 2;
 }
 

@@ -24,6 +24,9 @@
 /* Empty device loop passes before the loop starts to nap. */
 #define IDLE_PASSES	2000000
 #define IDLE_NAP_NS	50000
+/* The longest reset: PCIe gives a function 100 ms after an FLR; 10 s is
+ * long enough to test any driver's timeout. */
+#define RESET_US_MAX	10000000u
 
 static struct opnic_server *server;
 
@@ -72,11 +75,14 @@ usage(void)
 		"usage: opnic-model --run-dir DIR [--profile NAME|FILE] [--devices N]\n"
 		"                   [--wire pair|loopback] [--mac N=aa:bb:cc:dd:ee:ff]\n"
 		"                   [--core C] [--link-down] [--port N=WIRE]...\n"
-		"                   [--random-faults PPM[,SEED]]\n"
+		"                   [--random-faults PPM[,SEED]] [--reset-us N]\n"
 		"WIRE: tap:IFNAME | pcap:rx=FILE,tx=FILE[,loop=N] |\n"
 		"      tester:pps=N,size=N,flows=N,count=N (doc/wires.md, doc/tester.md)\n"
 		"Runs N modelled opnic NICs (default 2, pair wire, profile tight4k) until\n"
-		"SIGTERM or 'opnic-ctl quit'. Writes DIR/ready when it serves.\n");
+		"SIGTERM or 'opnic-ctl quit'. Writes DIR/ready when it serves.\n"
+		"--reset-us: how long ID.RESET and an FLR take (default %u us, max\n"
+		"%u; 0: at once), doc/spec.md 3.1.\n", OPNIC_RESET_US_DEFAULT,
+		RESET_US_MAX);
 	exit(2);
 }
 
@@ -123,10 +129,12 @@ main(int argc, char **argv)
 		{ "link-down", no_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "random-faults", required_argument, NULL, 'F' },
+		{ "reset-us", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opnic_server_config cfg = { .ndev = 2 };
+	struct opnic_server_config cfg = { .ndev = 2,
+					   .reset_us = OPNIC_RESET_US_DEFAULT };
 	const char *profile = "tight4k", *wire = "pair";
 	unsigned long fault_ppm = 0, fault_seed = 1;
 	struct opnic_profile prof;
@@ -187,6 +195,16 @@ main(int argc, char **argv)
 				die("--random-faults '%s': expected PPM[,SEED] with PPM "
 				    "0..1000000 and SEED > 0", optarg);
 			break;
+		case 'R': {
+			unsigned long us = strtoul(optarg, &end, 0);
+
+			if (end == optarg || *end != '\0' || optarg[0] == '-' ||
+			    us > RESET_US_MAX)
+				die("--reset-us '%s': expected 0..%u microseconds",
+				    optarg, RESET_US_MAX);
+			cfg.reset_us = (uint32_t)us;
+			break;
+		}
 		case 'P': {
 			unsigned long n = strtoul(optarg, &end, 0);
 

@@ -10,6 +10,7 @@ opnic_dma_init(struct opnic_dma_map *m)
 {
 	m->n = 0;
 	m->last = 0;
+	m->refused = 0;
 }
 
 int
@@ -41,13 +42,18 @@ int
 opnic_dma_remove(struct opnic_dma_map *m, uint64_t iova, uint64_t len,
 		 void (*release)(void *owner, uint8_t *host, uint64_t len))
 {
+	uint64_t last = iova + (len - 1);	/* inclusive: may be 2^64 - 1 */
 	unsigned int i = 0;
 	int removed = 0;
 
+	if (!opnic_dma_range_ok(iova, len)) {
+		m->refused++;
+		return -EINVAL;
+	}
 	while (i < m->n) {
 		struct opnic_dma_range r = m->r[i];
 
-		if (r.iova >= iova && r.iova + r.len <= iova + len) {
+		if (r.iova >= iova && r.iova + (r.len - 1) <= last) {
 			memmove(&m->r[i], &m->r[i + 1],
 				(m->n - i - 1) * sizeof(m->r[0]));
 			m->n--;

@@ -24,6 +24,7 @@ struct opnic_dma_range {
 struct opnic_dma_map {
 	unsigned int n;
 	unsigned int last;	/* index of the last hit, a cache */
+	uint64_t refused;	/* unmaps refused: empty or wrapping */
 	struct opnic_dma_range r[OPNIC_DMA_MAX_RANGES];	/* sorted by iova */
 };
 
@@ -34,8 +35,19 @@ void opnic_dma_init(struct opnic_dma_map *m);
 int opnic_dma_add(struct opnic_dma_map *m, uint64_t iova, uint64_t len,
 		  uint8_t *host, void *owner);
 
+/* [iova, iova + len) is a range of the IOVA space: not empty, and it does
+ * not wrap (it may end at 2^64, as the kernel's unmap allows). */
+static inline int
+opnic_dma_range_ok(uint64_t iova, uint64_t len)
+{
+	return len != 0 && iova + (len - 1) >= iova;
+}
+
 /* Remove the ranges wholly inside [iova, iova+len); returns how many were
- * removed and, for each, calls release(owner, host, len) if non-NULL. */
+ * removed and, for each, calls release(owner, host, len) if non-NULL.
+ * -EINVAL, counted in refused and nothing removed, when the range is empty
+ * or wraps (VFIO_IOMMU_UNMAP_DMA refuses it; dropping nothing while
+ * saying "done" would keep a mapping the driver believes gone). */
 int opnic_dma_remove(struct opnic_dma_map *m, uint64_t iova, uint64_t len,
 		     void (*release)(void *owner, uint8_t *host, uint64_t len));
 

@@ -18,6 +18,7 @@ enum reg_access {
 	REG_RO,		/* device-owned: software stores are undone */
 	REG_RW,		/* plain storage, maybe with a side effect */
 	REG_CMD,	/* strobe: nonzero runs the effect, device writes 0 */
+	REG_BUSY,	/* command: reads 1 until the device has done it */
 };
 
 struct opnic_model_dev;
@@ -65,7 +66,7 @@ static const struct opnic_reg_def id_regs[] = {
 	{ OPNIC_ID_NUM_QUEUES, REG_RO, 0, NULL, "num_queues" },
 	{ OPNIC_ID_MAX_RING_LOG2, REG_RO, OPNIC_MAX_RING_LOG2, NULL,
 	  "max_ring_log2" },
-	{ OPNIC_ID_RESET, REG_CMD, 0, effect_reset, "reset" },
+	{ OPNIC_ID_RESET, REG_BUSY, 0, effect_reset, "reset" },
 	{ OPNIC_ID_STATUS, REG_RO, OPNIC_ID_STATUS_READY, NULL, "status" },
 	{ OPNIC_ID_SCRATCH, REG_RW, 0, NULL, "scratch" },
 	{ OPNIC_ID_MAX_FRAME, REG_RO, 9018, NULL, "max_frame" },
@@ -231,6 +232,9 @@ cfg_init(struct opnic_model_dev *dev)
 	memset(c, 0, OPNIC_CFG_SIZE);
 	cfg_w16(c, PCI_VENDOR_ID, OPNIC_PCI_VENDOR_ID);
 	cfg_w16(c, PCI_DEVICE_ID, OPNIC_PCI_DEVICE_ID);
+	/* Power-up: memory decoding and Bus Master off (the kernel's
+	 * pci_enable_device and the driver turn them on). */
+	cfg_w16(c, PCI_COMMAND, 0);
 	cfg_w16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
 	c[PCI_REVISION_ID] = 1;
 	c[PCI_CLASS_PROG] = OPNIC_PCI_CLASS & 0xff;
@@ -259,24 +263,57 @@ cfg_init(struct opnic_model_dev *dev)
 	cfg_w32(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_PBA, p->msix_pba | p->msix_bar);
 }
 
+/* Zero a block; ID.RESET and ID.STATUS keep what they read (not done, not
+ * ready) until the reset has written everything else. */
+static void
+block_clear(struct opnic_model_dev *dev, unsigned int type,
+	    const struct opnic_block *b)
+{
+	uint8_t *p = dev->bar0 + b->offset;
+
+	if (type != OPNIC_BLK_ID) {
+		memset(p, 0, b->size);
+		return;
+	}
+	memset(p, 0, OPNIC_ID_RESET);
+	memset(p + OPNIC_ID_STATUS + 4, 0, b->size - OPNIC_ID_STATUS - 4);
+}
+
+static int
+reg_is_id(const struct opnic_model_dev *dev, const struct opnic_watch *w,
+	  uint32_t reg)
+{
+	return w->off == dev->blk[OPNIC_BLK_ID] + reg;
+}
+
 void
 opnic_model_reset(struct opnic_model_dev *dev)
 {
+	uint32_t id = dev->blk[OPNIC_BLK_ID];
 	unsigned int t, i, v;
 
+	dev->in_reset = OPNIC_RST_NONE;
 	opnic_model_queues_reset(dev);
+	/* Not done, not ready: a driver polling RESET cannot see 0 before
+	 * every register holds its reset value (spec 3.1). */
+	opnic_model_st32(dev->bar0 + id + OPNIC_ID_STATUS, 0);
+	opnic_model_st32(dev->bar0 + id + OPNIC_ID_RESET, 1);
 	for (t = 0; t < OPNIC_BLK_NTYPES; t++) {
 		const struct opnic_block *b = opnic_profile_block(&dev->prof, t);
 
 		if (b == NULL || t == OPNIC_BLK_MSIX_TABLE ||
 		    t == OPNIC_BLK_MSIX_PBA)
 			continue;
-		memset(dev->bar0 + b->offset, 0, b->size);
+		block_clear(dev, t, b);
 	}
 	opnic_model_write_directory(dev);
 	for (i = 0; i < dev->nwatch; i++) {
 		struct opnic_watch *w = &dev->watch[i];
 		unsigned int type = OPNIC_BLK_NTYPES;
+
+		if (reg_is_id(dev, w, OPNIC_ID_RESET) ||
+		    reg_is_id(dev, w, OPNIC_ID_STATUS))
+			continue;
 
 		for (t = 0; t < OPNIC_BLK_NTYPES; t++)
 			if (block_regs[t].regs != NULL &&
@@ -298,7 +335,13 @@ opnic_model_reset(struct opnic_model_dev *dev)
 	for (v = 0; v < (dev->prof.msix_vectors + 63) / 64; v++)
 		opnic_model_pba_publish(dev, v);
 	memset(dev->st, 0, sizeof(dev->st));
+	dev->cause_new = 0;
+	dev->mem_off = 0;	/* the doorbells are 0 now: snapshot again */
 	dev->resets++;
+	/* Ready, then done, last. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	opnic_model_dev_set_reg(dev, id + OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY);
+	opnic_model_dev_set_reg(dev, id + OPNIC_ID_RESET, 0);
 }
 
 void
@@ -350,6 +393,10 @@ opnic_model_init(struct opnic_model_dev *dev, const struct opnic_profile *prof,
 	if (prof->msix_bar != 0)
 		memset(msix_bar, 0, prof->msix_bar_size);
 	cfg_init(dev);
+	/* A function already enabled, as the kernel and the driver leave it
+	 * (stepped tests, the benchmark). The model server starts its
+	 * devices in the power-up state instead. */
+	opnic_model_set_command(dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	opnic_model_reset(dev);
 	return 0;
 }
@@ -370,12 +417,14 @@ opnic_model_surprise_remove(struct opnic_model_dev *dev, int removed)
 	}
 	if (!dev->faults.surprise_removed)
 		return;
-	/* Hot-added again: power-up state. */
+	/* Hot-added again: power-up state, with memory decoding on as the
+	 * kernel's pci_enable_device leaves it; Bus Master is the driver's. */
 	dev->faults.surprise_removed = 0;
 	memset(dev->bar0, 0, dev->prof.bar0_size);
 	if (dev->prof.msix_bar != 0)
 		memset(dev->msix_bar, 0, dev->prof.msix_bar_size);
 	cfg_init(dev);
+	opnic_model_set_command(dev, PCI_COMMAND_MEMORY);
 	opnic_model_reset(dev);
 }
 
@@ -414,12 +463,17 @@ opnic_model_fini(struct opnic_model_dev *dev)
 	dev->nwatch = 0;
 }
 
+/* RESET reads 1 from the write until the reset has completed (spec 3.1);
+ * a write without bit 0 starts nothing and reads back 0. */
 static void
 effect_reset(struct opnic_model_dev *dev, struct opnic_watch *w, uint32_t val)
 {
-	(void)w;
-	if (val & 1)
-		opnic_model_reset(dev);	/* leaves RESET at 0: done */
+	if (val & 1) {
+		opnic_model_reset_begin(dev, OPNIC_RST_ID);
+		return;
+	}
+	opnic_model_st32(dev->bar0 + w->off, 0);
+	w->shadow = 0;
 }
 
 static uint32_t
@@ -428,15 +482,45 @@ link_reg(struct opnic_model_dev *dev, uint32_t reg)
 	return opnic_model_ld32(dev->bar0 + dev->blk[OPNIC_BLK_LINK] + reg);
 }
 
+/*
+ * A clear the device sampled (spec 3.3): it clears the CAUSE bits set
+ * before the device last sampled CAUSE_CLR. A bit set since then may have
+ * been set after the driver's write (the device cannot order the two), so
+ * it stays set: a spurious cause costs the driver one STATUS read, a lost
+ * one a stale link.
+ */
+static void
+cause_clear(struct opnic_model_dev *dev, uint32_t val)
+{
+	uint32_t off = dev->blk[OPNIC_BLK_LINK];
+	uint32_t keep = val & dev->cause_new;
+
+	dev->cause_clr_kept += (uint64_t)__builtin_popcount(keep);
+	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_CAUSE,
+		    link_reg(dev, OPNIC_LINK_CAUSE) & ~(val & ~keep));
+}
+
 static void
 effect_cause_clr(struct opnic_model_dev *dev, struct opnic_watch *w,
 		 uint32_t val)
 {
-	uint32_t off = dev->blk[OPNIC_BLK_LINK];
-
 	(void)w;
-	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_CAUSE,
-		    link_reg(dev, OPNIC_LINK_CAUSE) & ~val);
+	cause_clear(dev, val);
+}
+
+/* Sample CAUSE_CLR now (before a new cause is recorded): a clear already
+ * written is older than the cause about to be set. */
+static void
+cause_clr_sample(struct opnic_model_dev *dev)
+{
+	uint32_t off = dev->blk[OPNIC_BLK_LINK] + OPNIC_LINK_CAUSE_CLR;
+	uint32_t v = opnic_model_ld32(dev->bar0 + off);
+
+	if (v != 0 && opnic_model_mem_enabled(dev)) {
+		opnic_model_st32(dev->bar0 + off, 0);
+		cause_clear(dev, v);
+	}
+	dev->cause_new = 0;
 }
 
 static void
@@ -469,14 +553,26 @@ trace_change(const struct opnic_watch *w, uint32_t v)
 void
 opnic_model_scan_registers(struct opnic_model_dev *dev)
 {
+	int mem = opnic_model_mem_enabled(dev);
 	unsigned int i, words;
 
+	/* A reset in progress acts on nothing; it rewrites every register
+	 * when it completes. */
+	if (dev->in_reset != OPNIC_RST_NONE)
+		return;
 	for (i = 0; i < dev->nwatch; i++) {
 		struct opnic_watch *w = &dev->watch[i];
 		uint32_t v = opnic_model_ld32(dev->bar0 + w->off);
 
 		if (v == w->shadow)
 			continue;
+		if (!mem) {
+			/* Memory decoding off: the store never reached the
+			 * function (an Unsupported Request); undo it. */
+			opnic_model_st32(dev->bar0 + w->off, w->shadow);
+			dev->mse_writes_dropped++;
+			continue;
+		}
 		switch (w->def->access) {
 		case REG_RO:
 			opnic_model_st32(dev->bar0 + w->off, w->shadow);
@@ -494,8 +590,14 @@ opnic_model_scan_registers(struct opnic_model_dev *dev)
 			w->shadow = 0;
 			w->def->effect(dev, w, v);
 			break;
+		case REG_BUSY:
+			w->shadow = v;
+			w->def->effect(dev, w, v);
+			break;
 		}
 	}
+	/* CAUSE_CLR was sampled in this scan. */
+	dev->cause_new = 0;
 	/* The PBA is read-only to software: writes are dropped. */
 	words = (dev->prof.msix_vectors + 63) / 64;
 	for (i = 0; i < words; i++) {
@@ -519,8 +621,16 @@ opnic_model_set_link(struct opnic_model_dev *dev, int up)
 	dev->link_up = (uint8_t)up;
 	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_STATUS, up ? OPNIC_LINK_UP : 0);
 	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_SPEED, up ? dev->speed : 0);
+	/* The new state first, then a clear the driver wrote before this
+	 * change, then the cause of this change (spec 3.3). The fence pairs
+	 * with the driver's between its CAUSE_CLR write and its STATUS read:
+	 * a clear not seen here finds the new STATUS there. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (dev->in_reset == OPNIC_RST_NONE)
+		cause_clr_sample(dev);
 	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_CAUSE,
 		    link_reg(dev, OPNIC_LINK_CAUSE) | OPNIC_CAUSE_LSC);
+	dev->cause_new |= OPNIC_CAUSE_LSC;
 	if (link_reg(dev, OPNIC_LINK_INTR_EN) & 1)
 		opnic_model_raise(dev, OPNIC_VEC_LSC);
 }
@@ -550,6 +660,12 @@ opnic_model_poll(struct opnic_model_dev *dev)
 
 	if (dev->faults.surprise_removed)
 		return 0;
+	if (!opnic_model_mem_enabled(dev))
+		opnic_model_doorbells_hold(dev);
+	else
+		dev->mem_off = 0;
+	if (dev->in_reset != OPNIC_RST_NONE && opnic_model_reset_service(dev))
+		return 0;
 	if (dev->scan_interval <= 1 || dev->polls % dev->scan_interval == 0) {
 		opnic_model_scan_registers(dev);
 		opnic_model_msix_service(dev);
@@ -570,7 +686,7 @@ opnic_model_read32(struct opnic_model_dev *dev, unsigned int bar, uint32_t off)
 	uint32_t size = bar == 0 ? dev->prof.bar0_size : dev->prof.msix_bar_size;
 
 	if (dev->faults.surprise_removed || base == NULL || off > size - 4 ||
-	    (off & 3) != 0)
+	    (off & 3) != 0 || !opnic_model_mem_enabled(dev))
 		return 0xffffffff;
 	publish_stats(dev);
 	return opnic_model_ld32(base + off);
@@ -585,7 +701,7 @@ opnic_model_write32(struct opnic_model_dev *dev, unsigned int bar,
 	uint32_t size = bar == 0 ? dev->prof.bar0_size : dev->prof.msix_bar_size;
 
 	if (dev->faults.surprise_removed || base == NULL || off > size - 4 ||
-	    (off & 3) != 0)
+	    (off & 3) != 0 || !opnic_model_mem_enabled(dev))
 		return;
 	opnic_model_st32(base + off, val);
 	opnic_model_scan_registers(dev);

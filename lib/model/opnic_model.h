@@ -13,6 +13,7 @@
 #define _OPNIC_MODEL_H_
 
 #include <stdint.h>
+#include <linux/pci_regs.h>
 
 #include "opnic_regs.h"
 #include "opnic_profile.h"
@@ -32,6 +33,8 @@ struct opnic_model_q {
 	uint8_t is_rx;
 	uint8_t idle;		/* TX with shadow: waiting for a doorbell */
 	uint8_t qid;
+	uint8_t shadow_init;	/* enabled while Bus Master was off: the
+				 * shadow's first write waits for it */
 	uint32_t size;
 	uint32_t mask;
 	uint32_t buf_size;
@@ -105,11 +108,27 @@ struct opnic_model_dev {
 	struct opnic_watch *watch;
 	unsigned int nwatch;
 	uint64_t pba_shadow[32];	/* device-owned PBA contents */
+	/* PCI command register (spec 1.1): memory decoding off since this
+	 * poll (the doorbells as they were then), Bus Master waits. */
+	uint8_t mem_off;
+	uint32_t db_snap[2][OPNIC_QCFG_MAX_QUEUES];
+	/* Reset (spec 3.1): in progress until reset_due (CLOCK_MONOTONIC
+	 * ns); reset_ns is how long one takes (0: at once). */
+	uint8_t in_reset;	/* OPNIC_RST_* */
+	uint64_t reset_ns;
+	uint64_t reset_due;
+	/* LINK.CAUSE bits set since the device last sampled CAUSE_CLR
+	 * (spec 3.3: a clear it cannot order before them keeps them). */
+	uint32_t cause_new;
 	uint64_t st[OPNIC_ST_NPORT];	/* port counters, OPNIC_ST_* / 8 */
 	/* Model-side diagnostics (not visible to the driver). */
 	uint64_t irqs_sent;
 	uint64_t ro_writes_restored;
 	uint64_t resets;
+	uint64_t bme_held_polls;	/* polls whose DMA waited for Bus Master */
+	uint64_t bme_rx_refused;	/* frames offered while Bus Master was off */
+	uint64_t mse_writes_dropped;	/* BAR stores undone while MSE was off */
+	uint64_t cause_clr_kept;	/* CAUSE bits a late clear did not clear */
 	uint64_t work;		/* frames moved, for idle detection */
 	struct opnic_model_faults faults;
 };
@@ -124,12 +143,51 @@ int opnic_model_init(struct opnic_model_dev *dev,
 		     uint8_t *msix_bar, uint8_t *cfg, const uint8_t mac[6]);
 void opnic_model_fini(struct opnic_model_dev *dev);
 
-/* Device reset (ID_RESET from the driver; the release of the device). */
+enum opnic_reset_kind {
+	OPNIC_RST_NONE = 0,
+	OPNIC_RST_ID,		/* ID.RESET written by the driver */
+	OPNIC_RST_FLR,		/* function-level reset (VFIO_DEVICE_RESET) */
+};
+
+/* Device reset at once (the release of the device; the end of an ID.RESET
+ * or FLR in progress). */
 void opnic_model_reset(struct opnic_model_dev *dev);
 
 /* Function-level reset as VFIO_DEVICE_RESET does it: the PCI core saves
- * the MSI-X table, the function resets, the table is restored. */
+ * the MSI-X table, the function resets, the table is restored. At once. */
 void opnic_model_flr(struct opnic_model_dev *dev);
+
+/* Start a reset that takes dev->reset_ns: queues stop now, ID.STATUS reads
+ * not ready (ID.RESET reads 1 for OPNIC_RST_ID), registers are not acted
+ * on; opnic_model_poll() completes it when the time is up, or
+ * opnic_model_reset_finish() does. */
+void opnic_model_reset_begin(struct opnic_model_dev *dev,
+			     enum opnic_reset_kind kind);
+/* Complete the reset in progress now (nothing when none is). */
+void opnic_model_reset_finish(struct opnic_model_dev *dev);
+
+/* PCI command register (config 0x04) as the function obeys it. */
+static inline uint16_t
+opnic_model_command(const struct opnic_model_dev *dev)
+{
+	return __atomic_load_n((const uint16_t *)(dev->cfg + PCI_COMMAND),
+			       __ATOMIC_ACQUIRE);
+}
+
+static inline int
+opnic_model_bus_master(const struct opnic_model_dev *dev)
+{
+	return (opnic_model_command(dev) & PCI_COMMAND_MASTER) != 0;
+}
+
+static inline int
+opnic_model_mem_enabled(const struct opnic_model_dev *dev)
+{
+	return (opnic_model_command(dev) & PCI_COMMAND_MEMORY) != 0;
+}
+
+/* Set the command register as the kernel's config write would. */
+void opnic_model_set_command(struct opnic_model_dev *dev, uint16_t cmd);
 
 /* One step: register side effects, MSI-X delivery, queue processing.
  * Returns the number of frames moved. */

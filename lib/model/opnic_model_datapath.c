@@ -38,6 +38,19 @@ q_fail(struct opnic_model_dev *dev, struct opnic_model_q *mq, uint32_t err)
 	q_set_status(dev, mq->is_rx, mq->qid, OPNIC_Q_STATUS_ERROR, err);
 }
 
+/* The shadow's first device write at queue enable (a DMA write: it waits
+ * for Bus Master). */
+static void
+shadow_start(struct opnic_model_q *mq)
+{
+	mq->shadow_init = 0;
+	__atomic_store_n(&mq->shadow->dev_cons, 0, __ATOMIC_RELAXED);
+	/* RX: the device reads drv_prod whenever it runs out of buffers, so
+	 * it never needs a doorbell. TX: it polls until idle (spec 6). */
+	__atomic_store_n(&mq->shadow->dev_flags, OPNIC_SHADOW_NO_NOTIFY,
+			 __ATOMIC_RELEASE);
+}
+
 void
 opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
 		       uint32_t ctrl)
@@ -89,12 +102,10 @@ opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
 			q_fail(dev, mq, OPNIC_QERR_SHADOW_DMA);
 			return;
 		}
-		__atomic_store_n(&mq->shadow->dev_cons, 0, __ATOMIC_RELAXED);
-		/* RX: the device reads drv_prod whenever it runs out of
-		 * buffers, so it never needs a doorbell. TX: it polls until
-		 * idle (spec 6). */
-		__atomic_store_n(&mq->shadow->dev_flags, OPNIC_SHADOW_NO_NOTIFY,
-				 __ATOMIC_RELEASE);
+		if (opnic_model_bus_master(dev))
+			shadow_start(mq);
+		else
+			mq->shadow_init = 1;
 	}
 	if (is_rx) {
 		mq->buf_size = qreg(dev, 1, q, OPNIC_Q_BUF_SIZE);
@@ -343,12 +354,18 @@ opnic_model_rx_offer(struct opnic_model_dev *dev, const uint8_t *f,
 		return -EPERM;
 	}
 	q = &dev->rxq[rx_pick_queue(dev, f, len, &hash, &valid)];
-	if (!q->running) {
+	if (!q->running || !opnic_model_bus_master(dev)) {
+		/* Bus Master off: no descriptor can be fetched, the frame
+		 * has nowhere to go (a wire that can wait offers it again). */
 		if (may_wait)
 			return -EAGAIN;
+		if (q->running)
+			dev->bme_rx_refused++;
 		dev->st[OPNIC_ST_RX_NO_DESC / 8]++;
 		return -ENOBUFS;
 	}
+	if (q->shadow_init)
+		shadow_start(q);
 	if (q->cons == q->prod) {
 		q->prod = q->shadow != NULL ?
 			  __atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE) :
@@ -446,17 +463,43 @@ tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 	return n;
 }
 
+/* Bus Master off (PCI command bit 2): no DMA of any kind. The queues'
+ * work waits (descriptors stay posted, nothing is dropped) and runs once
+ * the driver sets Bus Master. */
+static int
+dma_held(struct opnic_model_dev *dev)
+{
+	unsigned int i;
+
+	if (opnic_model_bus_master(dev))
+		return 0;
+	for (i = 0; i < dev->prof.queues; i++)
+		if (dev->txq[i].running || dev->rxq[i].running) {
+			dev->bme_held_polls++;
+			break;
+		}
+	return 1;
+}
+
 unsigned int
 opnic_model_process(struct opnic_model_dev *dev)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < dev->prof.queues; i++)
-		if (dev->txq[i].running)
-			n += tx_queue(dev, &dev->txq[i]);
+	if (dma_held(dev))
+		return 0;
+	for (i = 0; i < dev->prof.queues; i++) {
+		struct opnic_model_q *q = &dev->txq[i];
+
+		if (!q->running)
+			continue;
+		if (q->shadow_init)
+			shadow_start(q);
+		n += tx_queue(dev, q);
+	}
 	if (n == 0)
 		for (i = 0; i < dev->prof.queues; i++)
-			if (dev->rxq[i].running)
+			if (dev->rxq[i].running && !dev->rxq[i].shadow_init)
 				publish_cons(&dev->rxq[i]);
 	return n;
 }

@@ -43,9 +43,15 @@ void opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx,
 unsigned int opnic_model_process(struct opnic_model_dev *dev);
 void opnic_model_queues_reset(struct opnic_model_dev *dev);
 
+
 /* Set a device-owned register and the model's shadow of it together. */
 void opnic_model_dev_set_reg(struct opnic_model_dev *dev, uint32_t off,
 			     uint32_t val);
+
+/* PCI rules (opnic_model_pci.c): memory decoding off, undo doorbell
+ * stores; a reset in progress, complete it when due (1: still running). */
+void opnic_model_doorbells_hold(struct opnic_model_dev *dev);
+int opnic_model_reset_service(struct opnic_model_dev *dev);
 
 /* MSI-X (opnic_model_msix.c). */
 void opnic_model_raise(struct opnic_model_dev *dev, unsigned int vector);

@@ -58,7 +58,9 @@ opnic_model_raise(struct opnic_model_dev *dev, unsigned int vector)
 {
 	if (vector >= dev->prof.msix_vectors || !msix_enabled(dev))
 		return;
-	if (vector_masked(dev, vector)) {
+	/* An MSI-X message is a memory write: with Bus Master off it waits
+	 * as a pending bit, as for a masked vector. */
+	if (vector_masked(dev, vector) || !opnic_model_bus_master(dev)) {
 		dev->pba_shadow[vector / 64] |= 1ull << (vector % 64);
 		opnic_model_pba_publish(dev, vector / 64);
 		return;
@@ -78,6 +80,8 @@ opnic_model_msix_service(struct opnic_model_dev *dev)
 {
 	unsigned int w, words = (dev->prof.msix_vectors + 63) / 64;
 
+	if (!opnic_model_bus_master(dev))
+		return;
 	for (w = 0; w < words; w++) {
 		uint64_t pend = dev->pba_shadow[w];
 

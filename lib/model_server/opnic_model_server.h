@@ -24,6 +24,10 @@
 #include "opnic_emu_proto.h"
 #include "opnic_profile.h"
 
+/* How long ID.RESET and an FLR take in the daemon unless --reset-us says
+ * (the model library alone completes them at once: dev->reset_ns 0). */
+#define OPNIC_RESET_US_DEFAULT	1000
+
 struct opnic_server_config {
 	const char *run;		/* run directory */
 	const struct opnic_profile *prof;
@@ -32,6 +36,7 @@ struct opnic_server_config {
 	int link_down;			/* start with the links down */
 	uint32_t fault_ppm;		/* random faults per million */
 	uint32_t fault_seed;
+	uint32_t reset_us;		/* ID.RESET and FLR duration (spec 3.1) */
 	uint8_t mac[OPNIC_MAX_DEVICES][6];
 	const char *port_wire[OPNIC_MAX_DEVICES];	/* external wires or NULL */
 };

@@ -32,6 +32,11 @@ devices_wire(struct opnic_server *s, const struct opnic_server_config *cfg)
 		struct opnic_model_dev *m = &s->dev[i].m;
 
 		m->peer = cfg->wire_pair ? &s->dev[i ^ 1].m : m;
+		/* Power-up: memory decoding and Bus Master off until the
+		 * device is opened (vfio-pci enables it) and the driver sets
+		 * Bus Master. */
+		opnic_model_set_command(m, 0);
+		m->reset_ns = (uint64_t)cfg->reset_us * 1000;
 		if (cfg->link_down)
 			opnic_model_set_link(m, 0);
 		m->faults.random_ppm = cfg->fault_ppm;

@@ -125,6 +125,9 @@ server_dev_release(struct server_dev *d)
 {
 	opnic_model_reset(&d->m);
 	opnic_model_set_msix_ctrl(&d->m, 0, 0);
+	/* vfio-pci's release: pci_clear_master(). */
+	opnic_model_set_command(&d->m, (uint16_t)(opnic_model_command(&d->m) &
+						  ~PCI_COMMAND_MASTER));
 	server_dev_close_irqs(d);
 	d->m.dma = NULL;
 	d->owner = NULL;

@@ -18,12 +18,17 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "opnic_server_internal.h"
 
 /* Largest rate of the "random" fault: every completion. */
 #define FAULT_PPM_MAX	1000000
+/* Most link changes one link-toggle request makes. */
+#define TOGGLE_MAX	1000000
+/* The pause between two toggles, lock let go: the device loop runs. */
+#define TOGGLE_GAP_NS	1000
 
 /* One request being answered. */
 struct msg_ctx {
@@ -172,14 +177,29 @@ handle_dma_unmap(struct msg_ctx *x)
 	struct opnic_dma_map *dma = x->c->dma;
 	uint64_t before;
 	unsigned int i;
+	int r;
 
+	if (!opnic_dma_range_ok(iova, len)) {
+		if (dma != NULL)
+			dma->refused++;
+		server_reply_text(x->rep, -EINVAL, "DMA unmap iova 0x%" PRIx64
+				  " len 0x%" PRIx64 ": empty or wraps past the "
+				  "end of the IOVA space; nothing unmapped",
+				  iova, len);
+		return;
+	}
 	/* No domain yet: nothing to unmap, the size comes back unchanged. */
 	if (dma == NULL) {
 		x->rep->unmapped = len;
 		return;
 	}
 	before = dma_mapped_bytes(dma);
-	opnic_dma_remove(dma, iova, len, dma_release);
+	r = opnic_dma_remove(dma, iova, len, dma_release);
+	if (r < 0) {
+		server_reply_text(x->rep, r, "DMA unmap iova 0x%" PRIx64 " len 0x%"
+				  PRIx64 ": %s", iova, len, strerror(-r));
+		return;
+	}
 	x->rep->unmapped = before - dma_mapped_bytes(dma);
 	for (i = 0; i < x->s->ndev; i++)
 		if (x->s->dev[i].owner == x->c)
@@ -227,10 +247,32 @@ handle_msix(struct msg_ctx *x)
 	server_dev_close_irqs(d);
 }
 
+/* How often an FLR's requester looks whether the device loop completed it. */
+#define FLR_WAIT_NS	50000
+
+/* VFIO_DEVICE_RESET returns once the function is back, as the kernel's
+ * does: the FLR takes the device's reset time (the device loop completes
+ * it), the lock is let go meanwhile so the other devices keep running. */
 static void
 handle_reset(struct msg_ctx *x)
 {
-	opnic_model_flr(&x->d->m);
+	struct opnic_model_dev *m = &x->d->m;
+	uint64_t waited = 0;
+
+	opnic_model_reset_begin(m, OPNIC_RST_FLR);
+	while (m->in_reset != OPNIC_RST_NONE) {
+		struct timespec ts = { 0, FLR_WAIT_NS };
+
+		/* Bounded: the device loop may be stopped (quitting). */
+		if (waited > m->reset_ns + 1000000000ull) {
+			opnic_model_reset_finish(m);
+			break;
+		}
+		pthread_mutex_unlock(&x->s->lock);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&x->s->lock);
+		waited += FLR_WAIT_NS;
+	}
 }
 
 static void
@@ -282,6 +324,25 @@ handle_fault(struct msg_ctx *x)
 			opnic_model_set_link(m, 0);
 			opnic_model_set_link(m, 1);
 		}
+	} else if (strcmp(name, "link-toggle") == 0) {
+		/* count single changes (odd: the link ends the other way),
+		 * the lock let go between two so the device scans its
+		 * registers among them, as a real link changes while the
+		 * device works. */
+		if (count > TOGGLE_MAX) {
+			server_reply_text(x->rep, -EINVAL, "link-toggle %" PRIu64
+					  ": expected at most %u", count,
+					  TOGGLE_MAX);
+			return;
+		}
+		for (k = 0; k < count; k++) {
+			struct timespec ts = { 0, TOGGLE_GAP_NS };
+
+			opnic_model_set_link(m, !m->link_up);
+			pthread_mutex_unlock(&x->s->lock);
+			nanosleep(&ts, NULL);
+			pthread_mutex_lock(&x->s->lock);
+		}
 	} else if (strcmp(name, "irq-storm") == 0) {
 		/* Spurious interrupts: vector 0 fires with no cause set. */
 		for (k = 0; k < count; k++)
@@ -293,8 +354,8 @@ handle_fault(struct msg_ctx *x)
 	} else {
 		server_reply_text(x->rep, -EINVAL, "unknown fault '%s' (cpl-len "
 				  "cpl-idx cpl-phase cpl-dup cpl-unposted dma "
-				  "corrupt random link-flap irq-storm remove "
-				  "restore)", name);
+				  "corrupt random link-flap link-toggle irq-storm "
+				  "remove restore)", name);
 	}
 }
 

@@ -37,7 +37,7 @@ struct status_item {
 	uint8_t eol;		/* the text line ends after this item */
 };
 
-#define STATUS_MAX_ITEMS	(32 + OPNIC_FK_NKINDS)
+#define STATUS_MAX_ITEMS	(40 + OPNIC_FK_NKINDS)
 
 struct status_list {
 	struct status_item item[STATUS_MAX_ITEMS];
@@ -112,6 +112,20 @@ status_faults(struct status_list *l, const struct opnic_model_dev *md)
 	item_num(l, "removed", md->faults.surprise_removed, 1);
 }
 
+/* The PCI rules (spec 1.1, 3.1, 3.3): the command register as the device
+ * obeys it and what it held or undid because of it; the last line. */
+static void
+status_pci(struct status_list *l, const struct opnic_model_dev *md)
+{
+	item_add(l, "pci_command", ITEM_HEX, 0)->num = opnic_model_command(md);
+	item_num(l, "bme_held_polls", md->bme_held_polls, 0);
+	item_num(l, "bme_rx_refused", md->bme_rx_refused, 0);
+	item_num(l, "mse_writes_dropped", md->mse_writes_dropped, 0);
+	item_num(l, "in_reset", md->in_reset, 0);
+	item_num(l, "cause_clr_kept", md->cause_clr_kept, 0);
+	item_num(l, "unmap_refused", md->dma != NULL ? md->dma->refused : 0, 1);
+}
+
 static void
 status_collect(const struct opnic_server *srv, const struct server_dev *d,
 	       struct status_list *l)
@@ -142,6 +156,7 @@ status_collect(const struct opnic_server *srv, const struct server_dev *d,
 	item_num(l, "queues_running", running, 1);
 	status_txq0(l, md);
 	status_faults(l, md);
+	status_pci(l, md);
 }
 
 /* Append to a reply text; n is clamped so that it stays in bounds. */

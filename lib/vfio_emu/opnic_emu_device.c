@@ -333,6 +333,15 @@ device_irq_info(const struct emu_dev *d, struct vfio_irq_info *ii)
 	return 0;
 }
 
+void
+emu_device_close(int idx)
+{
+	struct emu_dev *d = &emu_devices.dev[idx];
+
+	if (d->dev_fds > 0)
+		d->dev_fds--;
+}
+
 int
 emu_device_ioctl(int idx, unsigned long req, void *arg)
 {

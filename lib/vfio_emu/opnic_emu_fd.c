@@ -24,14 +24,17 @@ emu_fd_set(int fd, enum emu_fd_kind kind, int obj)
 	if (fd >= 0 && fd < EMU_FD_MAX) {
 		emu_fds.fds[fd].kind = (uint8_t)kind;
 		emu_fds.fds[fd].obj = (int8_t)obj;
+		emu_fds.fds[fd].opened = 0;
 	}
 }
 
 void
 emu_fd_forget(int fd)
 {
-	if (fd >= 0 && fd < EMU_FD_MAX)
+	if (fd >= 0 && fd < EMU_FD_MAX) {
 		emu_fds.fds[fd].kind = EMU_FD_UNKNOWN;
+		emu_fds.fds[fd].opened = 0;
+	}
 }
 
 struct emu_fd *

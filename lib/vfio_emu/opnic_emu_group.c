@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include "opnic_emu_internal.h"
@@ -132,7 +133,21 @@ group_device_fd(struct emu_dev *d, int g, const char *name)
 	fd = emu_real.open(d->shm_path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	/* vfio_pci_enable() on the first open: pci_clear_master(), then
+	 * pci_enable_device() turns memory decoding on. A secondary process
+	 * opens a device its primary has open: nothing changes. */
+	if (d->dev_fds == 0 && !d->group_inherited) {
+		uint16_t cmd;
+
+		memcpy(&cmd, d->cfg + PCI_COMMAND, sizeof(cmd));
+		cmd = (uint16_t)((cmd & ~PCI_COMMAND_MASTER) | PCI_COMMAND_MEMORY);
+		__atomic_store_n((uint16_t *)(d->cfg + PCI_COMMAND), cmd,
+				 __ATOMIC_RELEASE);
+	}
+	d->dev_fds++;
 	emu_fd_set(fd, EMU_FD_DEVICE, g);
+	if (emu_fd_entry(fd) != NULL)
+		emu_fd_entry(fd)->opened = 1;
 	return fd;
 }
 

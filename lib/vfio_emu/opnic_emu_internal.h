@@ -87,6 +87,7 @@ struct emu_dev {
 	uint8_t *cfg;		/* shared config space */
 	uint32_t vbar[6];	/* virtualized BAR registers */
 	int irq_fd[EMU_MAX_VECTORS];	/* dup of each MSI-X trigger */
+	unsigned int dev_fds;	/* device fds this process opened, open */
 };
 
 struct emu_device_table {
@@ -111,6 +112,7 @@ enum emu_fd_kind {
 struct emu_fd {
 	uint8_t kind;		/* enum emu_fd_kind */
 	int8_t obj;		/* container or device index */
+	uint8_t opened;		/* a device fd GET_DEVICE_FD gave (counted) */
 };
 
 void emu_fd_set(int fd, enum emu_fd_kind kind, int obj);
@@ -166,6 +168,8 @@ int emu_group_ioctl(int g, unsigned long req, void *arg);
 void emu_devices_load(void);
 uint32_t emu_msix_table_size(const struct emu_dev *d);
 int emu_device_ioctl(int idx, unsigned long req, void *arg);
+/* A device fd was closed (the open count vfio-pci keeps). */
+void emu_device_close(int idx);
 ssize_t emu_region_rw(int fd, struct emu_dev *d, void *buf, size_t count,
 		      uint64_t pos, int wr);
 void *emu_region_mmap(struct emu_dev *d, void *addr, size_t len, int prot,

@@ -176,7 +176,10 @@ close(int fd)
 			emu_container_close(e->obj);
 		else if (e->kind == EMU_FD_GROUP)
 			emu_group_close(e->obj);
+		else if (e->kind == EMU_FD_DEVICE && e->opened)
+			emu_device_close(e->obj);
 		e->kind = EMU_FD_UNKNOWN;
+		e->opened = 0;
 	}
 	return emu_real.close(fd);
 }

@@ -97,6 +97,14 @@ emu_region_rw(int fd, struct emu_dev *d, void *buf, size_t count, uint64_t pos,
 	}
 	if (count > size - off)
 		count = size - off;
+	/* Memory decoding off (PCI command bit 1): the access is an
+	 * Unsupported Request, reads complete with all ones and writes are
+	 * dropped (doc/spec.md 1.1). */
+	if (!(d->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY)) {
+		if (!wr)
+			memset(buf, 0xff, count);
+		return (ssize_t)count;
+	}
 	end = off + count;
 	xs = xe = 0;
 	if (idx == d->hdr.msix_bar) {
