@@ -71,3 +71,52 @@ def model_seed(profile, shadow):
 for p in range(4):
     write("fuzz_model", f"queues-p{p}", model_seed(p, False))
     write("fuzz_model", f"queues-shadow-p{p}", model_seed(p, True))
+
+
+# ---- fuzz_pmd_rxtx: [cfg: bit0 RX, bit1 shadow, bit2 small pool, bits 3..5
+# ring size, bit6 drain with one lost record][free_thresh] then ops (& 7).
+def cpl_ok(rx, how=0, ln=46):
+    return u8(how) + (u16(ln) if rx else b"") + (u32(0) if how not in (4, 5, 6) else b"")
+
+
+def complete(rx, items):        # op 0/1: the device completes len(items)
+    b = u8(((len(items) - 1) << 3) & 0xf8)
+    for it in items:
+        b += it
+    return b
+
+
+def rx_burst(n): return u8(2) + u8(n)
+
+
+def pmd_rx(cfg):
+    b = u8(cfg) + u8(0)
+    b += complete(1, [cpl_ok(1)] * 8) + rx_burst(32)
+    # a lost record, then one done right: the driver skips the lost one
+    b += complete(1, [cpl_ok(1, 3), cpl_ok(1)]) + rx_burst(32)
+    b += complete(1, [u8(4) + u16(46) + u16(999) + u32(0)])    # wrong index
+    b += complete(1, [u8(5) + u16(46) + u16(0xffff) + u32(0)])  # bad length
+    b += complete(1, [u8(6) + u16(46) + u8(0) + u32(0)])        # error status
+    b += complete(1, [cpl_ok(1, 0x80)] * 4) + rx_burst(64)
+    b += u8(6) + rx_burst(64)                  # record for an unposted slot
+    b += u8(5) + u32(1) + rx_burst(8)          # shadow: NO_NOTIFY
+    return b
+
+
+def pmd_tx(cfg):
+    b = u8(cfg) + u8(0)
+    b += u8(2) + u8(16) + (u16(46) + u8(0)) * 16          # send 16
+    b += complete(0, [cpl_ok(0)] * 8) + u8(2) + u8(0)
+    b += complete(0, [cpl_ok(0, 3), cpl_ok(0)])  # lost, then right
+    b += complete(0, [u8(4) + u16(7) + u32(0)])           # wrong index
+    b += complete(0, [u8(6) + u8(1) + u32(0)])            # error status
+    b += u8(2) + u8(4) + (u16(100) + u8(0x90)) * 4        # two segments each
+    b += complete(0, [cpl_ok(0)] * 8) + u8(2) + u8(0)
+    b += u8(5) + u32(0) + u8(2) + u8(1) + u16(60) + u8(0)
+    return b
+
+
+for cfg in (0x01, 0x03, 0x05, 0x0b, 0x13, 0x41):
+    write("fuzz_pmd_rxtx", f"rx-{cfg:02x}", pmd_rx(cfg))
+for cfg in (0x00, 0x02, 0x04, 0x0a, 0x12, 0x40):
+    write("fuzz_pmd_rxtx", f"tx-{cfg:02x}", pmd_tx(cfg))
