@@ -120,3 +120,64 @@ for cfg in (0x01, 0x03, 0x05, 0x0b, 0x13, 0x41):
     write("fuzz_pmd_rxtx", f"rx-{cfg:02x}", pmd_rx(cfg))
 for cfg in (0x00, 0x02, 0x04, 0x0a, 0x12, 0x40):
     write("fuzz_pmd_rxtx", f"tx-{cfg:02x}", pmd_tx(cfg))
+
+
+# ---- fuzz_vfio_emu: [cfg: bit0 hole, bit1 64 KiB pages] then ops (& 7).
+# Request numbers are the index in the harness's reqs[] table.
+R = dict(api=0, ext=1, set_iommu=2, status=3, set_container=4, unset=5,
+         device_fd=6, dev_info=7, region_info=8, irq_info=9, set_irqs=10,
+         reset=11, iommu_info=12, map=13, unmap=14)
+
+
+def ioctl_int(req, fd, arg):
+    return u8(2) + u8(R[req]) + u8(fd) + u64(arg)
+
+
+def ioctl_struct(req, fd, body, extra=0, sel=0x80):
+    # argsz = minsz + extra; body is the struct after argsz
+    return u8(2) + u8(R[req] | sel) + u8(fd) + u16(extra) + u32(0) + body
+
+
+def vfio_seed(cfg, dev):
+    b = u8(cfg)
+    b += u8(0)                                   # container: fds[0]
+    b += u8(1 | (dev << 3))                      # group 42 + dev: fds[1]
+    b += ioctl_struct("status", 1, u32(0))
+    b += u8(2) + u8(R["set_container"]) + u8(1) + u8(0)
+    b += ioctl_int("api", 0, 0) + ioctl_int("ext", 0, 3)
+    b += ioctl_int("set_iommu", 0, 3)            # VFIO_TYPE1v2_IOMMU
+    b += ioctl_struct("iommu_info", 0, u32(0) + u64(0) + u32(0) + u32(0))
+    # map 64 KiB of the shared memory at IOVA 1 MiB, read/write
+    b += ioctl_struct("map", 0, u32(3) + u64(0) + u64(0x100000) + u64(0x10000),
+                      sel=0xe0)
+    b += u8(2) + u8(R["device_fd"]) + u8(1) + u8(dev)   # fds[2]
+    b += ioctl_struct("dev_info", 2, bytes(20))
+    for idx in (0, 2, 7, 8):                     # BAR0, BAR2, config, VGA
+        b += ioctl_struct("region_info", 2, u32(0) + u32(idx) + u32(0) +
+                          u64(0) + u64(0), extra=0xff)
+    b += ioctl_struct("region_info", 2, u32(0) + u32(dev * 2) + bytes(20))
+    b += ioctl_struct("irq_info", 2, u32(0) + u32(2) + u32(0))
+    # MSI-X vectors 0 and 1 to two new eventfds, fire them, then drop all
+    b += ioctl_struct("set_irqs", 2, u32(0x24) + u32(2) + u32(0) + u32(2) +
+                      u32(1) + u32(1), extra=8)
+    b += ioctl_struct("set_irqs", 2, u32(0x21) + u32(2) + u32(0) + u32(2),
+                      extra=0)
+    b += ioctl_struct("set_irqs", 2, u32(0x21) + u32(2) + u32(0) + u32(0))
+    b += u8(4) + u8(0x90) + u8(2) + u32(0x100) + u16(4) + u32(0x12345678)
+    b += u8(4) + u8(0x80) + u8(2) + u32(0x3000) + u16(64)   # MSI-X table
+    b += u8(4) + u8(0x87) + u8(2) + u32(0) + u16(64)        # config space
+    b += u8(4) + u8(0x97) + u8(2) + u32(0x10) + u16(4) + u32(0xffffffff)
+    b += u8(4) + u8(0xb0) + u8(2) + u32(0) + u16(0x1000)    # mmap BAR0
+    b += u8(4) + u8(0xb0) + u8(2) + u32(0x3000) + u16(0)    # mmap the table
+    b += ioctl_int("reset", 2, 0)
+    b += ioctl_struct("unmap", 0, u32(0) + u64(0x100000) + u64(0x10000))
+    b += u8(0x86) + u8(22) + ioctl_int("reset", 2, 0)       # model: -EINVAL
+    b += u8(0x46) + ioctl_int("reset", 2, 0)                # model hangs up
+    b += u8(2) + u8(R["unset"]) + u8(1) + u64(0)
+    b += u8(5) + u8(2) + u8(5) + u8(1) + u8(5) + u8(0)      # close all
+    return b
+
+
+for cfg in range(4):
+    for dev in range(2):
+        write("fuzz_vfio_emu", f"dpdk-open-c{cfg}-d{dev}", vfio_seed(cfg, dev))
