@@ -54,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct emu_config emu_cfg;
 struct emu_libc emu_real;
 static int verbose;
+static int known_bugs;	/* FUZZ_KNOWN_BUGS=1: see container_in_use() */
 
 void
 emu_libc_resolve(void)
@@ -360,6 +361,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
+	known_bugs = getenv("FUZZ_KNOWN_BUGS") != NULL;
 	unsetenv("OPNIC_EMU_BAR0_SIZE");
 	unsetenv("OPNIC_PAGE_SIZE");
 	emu_libc_resolve();
@@ -575,6 +577,51 @@ do_region(struct state *s, struct fuzz_in *in)
 	free(buf);
 }
 
+/*
+ * Known bugs, reached only with FUZZ_KNOWN_BUGS=1 until they are fixed
+ * (the inputs are in tests/fuzz/crashes/fuzz_vfio_emu/, doc/fuzzing.md):
+ *  - closing a container fd while a group is still in it: the container
+ *    slot is freed with its model socket closed but sock and iommu_set
+ *    kept, the group still points at it, GET_DEVICE_FD still succeeds and
+ *    the device's requests are sent on the closed socket's fd number.
+ */
+
+static int
+container_in_use(int fd)
+{
+	struct emu_fd *e = emu_fd_entry(fd);
+	unsigned int i;
+
+	if (e == NULL || e->kind != EMU_FD_CONTAINER)
+		return 0;
+	for (i = 0; i < NDEV; i++)
+		if (emu_devices.dev[i].container == e->obj)
+			return 1;
+	return 0;
+}
+
+/* After every operation: a group in a container means that container is
+ * open. Otherwise the group's requests go out on the fd number of the
+ * closed container's model connection, which by then may be any file. */
+static void
+check_state(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NDEV; i++) {
+		const struct emu_dev *d = &emu_devices.dev[i];
+
+		if (d->container < 0)
+			continue;
+		FUZZ_CHECK(d->container < EMU_MAX_CONTAINERS &&
+			   emu_containers.ct[d->container].used,
+			   "device %u's group is in container %d, which was "
+			   "closed (its model socket fd %d is closed too, and "
+			   "still used for the device's requests)", i,
+			   d->container, emu_containers.ct[d->container].sock);
+	}
+}
+
 static void
 run(struct state *s, struct fuzz_in *in)
 {
@@ -612,6 +659,8 @@ run(struct state *s, struct fuzz_in *in)
 				break;
 			i = fuzz_u8(in) % s->nfds;
 			fd = s->fds[i];
+			if (!known_bugs && container_in_use(fd))
+				break;	/* tests/fuzz/crashes/fuzz_vfio_emu */
 			s->fds[i] = s->fds[--s->nfds];
 			h_close(fd);
 			break;
@@ -627,6 +676,7 @@ run(struct state *s, struct fuzz_in *in)
 			memset(emu_devices.dev[i].cfg, (op & 0x40) ? 0xff : 0x0f, 2);
 			break;
 		}
+		check_state();
 	}
 }
 
