@@ -56,7 +56,17 @@ def main():
     cmd = cmd[:1] + extra + cmd[1:]
     print("run:", " ".join(cmd), flush=True)
     t0 = time.monotonic()
-    rc = subprocess.call(cmd, env=env)
+    # Passed through as it comes; the last input a replay started is the
+    # one that failed (libFuzzer saves no copy of an input it was given).
+    last = None
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    for raw in proc.stdout:
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+        if raw.startswith(b"Running: "):
+            last = raw[len(b"Running: "):].strip().decode(errors="replace")
+    rc = proc.wait()
     took = time.monotonic() - t0
     new = sorted(f for f in os.listdir(art)
                  if f.startswith(PREFIXES) and f not in before)
@@ -69,7 +79,10 @@ def main():
         show(path)
         print(f"reproduce: {harness} {path}")
         print(f"keep as a regression input once fixed: cp {path} {corpus}/")
-    if not new:
+    if not new and secs == 0 and last is not None:
+        show(last)
+        print(f"reproduce: {harness} {last}")
+    elif not new:
         print("the harness failed without saving an input (see above)")
     return 1
 
