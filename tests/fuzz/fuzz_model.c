@@ -10,6 +10,10 @@
  * resets, FLR, surprise removal, MSI-X control, fault injection and DMA
  * unmap/remap.
  *
+ * The device's layout is one of the four profiles in config/, or (first
+ * byte's bit 7) profile text at the start of the input: whatever the
+ * parser accepts, the model must run on.
+ *
  * The model gets a DMA map of two host buffers, each malloc'd to exactly its
  * mapped size; BAR0, the MSI-X BAR and config space are malloc'd to exactly
  * their sizes too. ASan reports any access outside them, and an unmapped
@@ -363,7 +367,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	memset(&F, 0, sizeof(F));
-	F.prof = &profs[fuzz_u8(&in) % NPROF];
+	if (data[0] & 0x80) {
+		/* Profile text up to a NUL, then the program: any profile the
+		 * parser accepts must be one the model runs on safely. */
+		static struct opnic_profile fp;
+		const uint8_t *nul = memchr(data + 1, '\0', size - 1);
+		char err[256];
+
+		if (nul == NULL || size - (size_t)(nul - data) < 3 ||
+		    opnic_profile_parse((const char *)data + 1, "fuzz.profile",
+					&fp, err, sizeof(err)) != 0 ||
+		    fp.bar0_size > (1u << 20) ||
+		    (fp.msix_bar != 0 && fp.msix_bar_size > (1u << 20)))
+			return 0;	/* rejected, or too big to allocate */
+		F.prof = &fp;
+		in.p = nul + 1;
+		in.left = size - (size_t)(nul + 1 - data);
+	} else {
+		F.prof = &profs[fuzz_u8(&in) % NPROF];
+	}
 	F.bar0 = malloc(F.prof->bar0_size);
 	F.bar2 = F.prof->msix_bar != 0 ? malloc(F.prof->msix_bar_size) : NULL;
 	F.cfg = malloc(OPNIC_CFG_SIZE);
@@ -381,12 +403,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	F.dev.dma = &dma;
 	F.dev.irq = on_irq;
 	F.dev.irq_ctx = &F.dev;
-	if (data[1] & 1) {	/* an external wire instead of the loopback */
+	if (fuzz_u8(&in) & 1) {	/* an external wire instead of the loopback */
 		F.dev.peer = NULL;
 		F.dev.wire_tx = on_wire;
 	}
-	in.p++;
-	in.left--;
 	run(&in);
 	if (getenv("FUZZ_VERBOSE") != NULL)	/* to check what a seed reaches */
 		fprintf(stderr, "fuzz_model: tx0 %s %lu pkts, rx0 %s %lu pkts, "

@@ -71,6 +71,12 @@ def model_seed(profile, shadow):
 for p in range(4):
     write("fuzz_model", f"queues-p{p}", model_seed(p, False))
     write("fuzz_model", f"queues-shadow-p{p}", model_seed(p, True))
+# [0x80] profile text NUL [wire] ops: the model on a profile from the input
+for name in ("tight4k", "qdma64k", "fpga8k", "separate"):
+    text = open(os.path.join(HERE, "..", "..", "config", name + ".profile"),
+                "rb").read()
+    write("fuzz_model", f"profile-{name}",
+          u8(0x80) + text + b"\0" + model_seed(0, True)[1:])
 
 
 # ---- fuzz_pmd_rxtx: [cfg: bit0 RX, bit1 shadow, bit2 small pool, bits 3..5
