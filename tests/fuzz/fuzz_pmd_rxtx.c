@@ -100,13 +100,9 @@ static void
 store_cpl(struct opnic_ring *r, uint32_t index, uint16_t idx, uint16_t len,
 	  uint16_t status, uint16_t flags, uint32_t hash)
 {
-	struct opnic_cpl *c = &r->cpl[index & r->mask];
-
-	c->rss_hash = hash;
-	c->idx = idx;
-	c->len = len;
-	c->status = status;
-	__atomic_store_n(&c->flags, flags, __ATOMIC_RELEASE);
+	/* One thread: the record is written at once (no phase-last order). */
+	r->cpl[index & r->mask] = (struct opnic_cpl){ .rss_hash = hash,
+		.idx = idx, .len = len, .status = status, .flags = flags };
 }
 
 static int
