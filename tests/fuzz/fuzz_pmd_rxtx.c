@@ -15,7 +15,9 @@
  * outside them). mbufs come from a mempool with no per-core cache, so its
  * count is exact.
  *
- * Checked: every mbuf a burst returns is a one-segment mbuf of the pool,
+ * Checked: after a burst that posted descriptors, the shadow's drv_prod
+ * and (unless the shadow says NO_NOTIFY) the doorbell hold the producer
+ * index; every mbuf a burst returns is a one-segment mbuf of the pool,
  * with a length from 14 to the buffer size, not one the ring still holds;
  * a burst returns at most what was asked; and after the program, with the
  * device behaving from then on (every outstanding slot completed right,
@@ -190,13 +192,37 @@ tx_burst(struct fdev *d, struct fuzz_in *in, uint16_t n)
 	return sent;
 }
 
+/* After a burst that posted descriptors, the device can learn the new
+ * producer index: in the shadow always, and by a doorbell unless the
+ * shadow says the device is polling (spec 6). */
+static void
+check_notified(const struct fdev *d, uint32_t prod_before)
+{
+	const struct opnic_ring *r = d->r;
+	uint32_t db;
+
+	if (r->prod == prod_before)
+		return;
+	if (r->shadow != NULL)
+		FUZZ_CHECK(r->shadow->drv_prod == r->prod,
+			   "shadow drv_prod %u, producer index %u",
+			   r->shadow->drv_prod, r->prod);
+	memcpy(&db, d->doorbell, sizeof(db));
+	if (r->shadow == NULL || !(r->shadow->dev_flags & OPNIC_SHADOW_NO_NOTIFY))
+		FUZZ_CHECK(db == r->prod, "doorbell %u, producer index %u", db,
+			   r->prod);
+}
+
 static void
 burst(struct fdev *d, struct fuzz_in *in, uint16_t n)
 {
+	uint32_t prod = d->r->prod;
+
 	if (d->is_rx)
 		rx_burst(d, n);
 	else
 		tx_burst(d, in, n);
+	check_notified(d, prod);
 	if ((uint32_t)(d->dcons - d->r->cons) > d->r->nb_desc)
 		d->dcons = d->r->cons;	/* the driver went past us */
 }
@@ -348,7 +374,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->cpl = malloc(nb * sizeof(struct opnic_cpl));
 	r->sw_ring = calloc(nb, sizeof(r->sw_ring[0]));
 	r->shadow = (cfg & 2) ? aligned_alloc(64, sizeof(struct opnic_shadow)) : NULL;
-	d.doorbell = malloc(4);
+	d.doorbell = calloc(1, 4);
 	FUZZ_CHECK(r->desc.rx && r->cpl && r->sw_ring && d.doorbell &&
 		   (!(cfg & 2) || r->shadow), "oom");
 	r->db.addr = d.doorbell;
