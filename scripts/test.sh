@@ -3,7 +3,8 @@
 #
 # README command 2: the whole test suite. Sets up and builds what is missing
 # (scripts/setup.sh), runs every meson test in build/, runs the unit suite
-# again under AddressSanitizer/UBSan in build/asan, and ends with the line
+# again under AddressSanitizer/UBSan in build/asan, the fuzz suite in
+# build/fuzz (clang, libFuzzer), and ends with the line
 # 'N passed, N failed[, N skipped]'.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,8 +58,37 @@ else
 	echo "SKIP $ppc_skip"
 fi
 
+# Fuzzing (issue 15): the libFuzzer harnesses, built with clang in
+# build/fuzz (cached), a few seconds each over their seed corpora
+# (doc/fuzzing.md). A build that fails leaves no testlog: counted as failed.
+fuzz="$top/build/fuzz"
+rc4=0
+missing=""
+for p in clang libclang-rt-14-dev; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -n "$missing" ]; then
+	echo "test: installing:$missing"
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+fi
+rm -f "$fuzz/meson-logs/testlog.json"
+if [ ! -f "$fuzz/build.ninja" ]; then
+	CC=clang meson setup "$fuzz" "$top" -Ddpdk_sdk="$top/build/sdk/include" \
+		-Dfuzz=true -Db_lundef=false >/dev/null || rc4=1
+fi
+if [ $rc4 -eq 0 ] && ninja -C "$fuzz" >/dev/null; then
+	meson test -C "$fuzz" --print-errorlogs --suite fuzz
+	rc4=$?
+else
+	echo "fuzz build (clang, build/fuzz) failed"
+	rc4=1
+fi
+
 python3 - "${ppc_fail:-0}" "${ppc_skip:+1}" "$top/build/meson-logs/testlog.json" \
-	"$asan/meson-logs/testlog.json" "$ppc/meson-logs/testlog.json" <<'PY'
+	"$asan/meson-logs/testlog.json" "$ppc/meson-logs/testlog.json" \
+	"$fuzz/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = s = 0
 f += int(sys.argv[1])
@@ -81,4 +111,4 @@ for path in sys.argv[3:]:
             f += 1
 print(f"{p} passed, {f} failed" + (f", {s} skipped" if s else ""))
 PY
-[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ]
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] && [ $rc4 -eq 0 ]
