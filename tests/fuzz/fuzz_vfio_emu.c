@@ -136,7 +136,6 @@ h_ioctl(int fd, unsigned long req, void *arg)
 static char run_dir[128];
 static struct emu_dev saved_dev[OPNIC_MAX_DEVICES];
 static int listen_fd = -1;
-static int lowest_free_fd;
 static uint8_t *dma_mem;	/* shared memory the model can be given */
 #define DMA_MEM_SIZE (1u << 20)
 
@@ -408,9 +407,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	dma_mem = mmap(NULL, DMA_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	FUZZ_CHECK(dma_mem != MAP_FAILED, "mmap");
 	close(fd);
-	fd = open("/dev/null", O_RDONLY);
-	lowest_free_fd = fd;
-	close(fd);
 	return 0;
 }
 
@@ -421,6 +417,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 struct state {
 	int fds[MAX_FDS];	/* what we opened: emulated fds and eventfds */
 	unsigned int nfds;
+	int lowest_free_fd;	/* before the input */
 };
 
 static void
@@ -760,9 +757,21 @@ reset(struct state *s)
 		usleep(100);
 	FUZZ_CHECK(model.conns == 0, "%d model connections left open", model.conns);
 	fd = open("/dev/null", O_RDONLY);
-	FUZZ_CHECK(fd <= lowest_free_fd, "fd leak: the lowest free fd is %d, was %d",
-		   fd, lowest_free_fd);
+	FUZZ_CHECK(fd <= s->lowest_free_fd,
+		   "fd leak: the lowest free fd is %d, was %d before the input",
+		   fd, s->lowest_free_fd);
 	h_close(fd);
+}
+
+/* The lowest fd number free now (libFuzzer's own files come and go
+ * between inputs, e.g. while merging). */
+static int
+lowest_free(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	h_close(fd);
+	return fd;
 }
 
 int
@@ -781,6 +790,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		unsetenv("OPNIC_PAGE_SIZE");
 	FUZZ_CHECK(emu_page_init() == 0, "page init");
+	s.lowest_free_fd = lowest_free();
 	run(&s, &in);
 	reset(&s);
 	return 0;
