@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -171,7 +172,8 @@ make_run_dir(void)
 	char path[256];
 	unsigned int i, b;
 
-	snprintf(run_dir, sizeof(run_dir), "/tmp/opnic-fuzz-vfio-XXXXXX");
+	snprintf(run_dir, sizeof(run_dir), "/tmp/opnic-fuzz-vfio-%d-XXXXXX",
+		 (int)getpid());
 	FUZZ_CHECK(mkdtemp(run_dir) != NULL, "mkdtemp");
 	snprintf(path, sizeof(path), "%s/vfio", run_dir);
 	FUZZ_CHECK(mkdir(path, 0700) == 0, "mkdir");
@@ -364,13 +366,42 @@ start_model(void)
 }
 
 static void
+remove_dir(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "fuzz_vfio_emu: could not remove %s\n", dir);
+}
+
+static void
 remove_run_dir(void)
 {
-	char cmd[256];
+	remove_dir(run_dir);
+}
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_vfio_emu: could not remove %s\n", run_dir);
+/* A crash skips atexit(): the run directories of processes that are gone
+ * are removed by the next one. */
+static void
+remove_stale_run_dirs(void)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[300];
+		int pid;
+
+		if (sscanf(e->d_name, "opnic-fuzz-vfio-%d-", &pid) != 1 ||
+		    pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		remove_dir(path);
+	}
+	closedir(d);
 }
 
 int
@@ -387,6 +418,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	unsetenv("OPNIC_EMU_BAR0_SIZE");
 	unsetenv("OPNIC_PAGE_SIZE");
 	emu_libc_resolve();
+	remove_stale_run_dirs();
 	make_run_dir();
 	atexit(remove_run_dir);
 	start_model();
