@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,7 +137,6 @@ h_ioctl(int fd, unsigned long req, void *arg)
 static char run_dir[128];
 static struct emu_dev saved_dev[OPNIC_MAX_DEVICES];
 static int listen_fd = -1;
-static int lowest_free_fd;
 static uint8_t *dma_mem;	/* shared memory the model can be given */
 #define DMA_MEM_SIZE (1u << 20)
 
@@ -172,7 +172,8 @@ make_run_dir(void)
 	char path[256];
 	unsigned int i, b;
 
-	snprintf(run_dir, sizeof(run_dir), "/tmp/opnic-fuzz-vfio-XXXXXX");
+	snprintf(run_dir, sizeof(run_dir), "/tmp/opnic-fuzz-vfio-%d-XXXXXX",
+		 (int)getpid());
 	FUZZ_CHECK(mkdtemp(run_dir) != NULL, "mkdtemp");
 	snprintf(path, sizeof(path), "%s/vfio", run_dir);
 	FUZZ_CHECK(mkdir(path, 0700) == 0, "mkdir");
@@ -365,13 +366,42 @@ start_model(void)
 }
 
 static void
+remove_dir(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "fuzz_vfio_emu: could not remove %s\n", dir);
+}
+
+static void
 remove_run_dir(void)
 {
-	char cmd[256];
+	remove_dir(run_dir);
+}
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_vfio_emu: could not remove %s\n", run_dir);
+/* A crash skips atexit(): the run directories of processes that are gone
+ * are removed by the next one. */
+static void
+remove_stale_run_dirs(void)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[300];
+		int pid;
+
+		if (sscanf(e->d_name, "opnic-fuzz-vfio-%d-", &pid) != 1 ||
+		    pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		remove_dir(path);
+	}
+	closedir(d);
 }
 
 int
@@ -388,6 +418,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	unsetenv("OPNIC_EMU_BAR0_SIZE");
 	unsetenv("OPNIC_PAGE_SIZE");
 	emu_libc_resolve();
+	remove_stale_run_dirs();
 	make_run_dir();
 	atexit(remove_run_dir);
 	start_model();
@@ -408,9 +439,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	dma_mem = mmap(NULL, DMA_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	FUZZ_CHECK(dma_mem != MAP_FAILED, "mmap");
 	close(fd);
-	fd = open("/dev/null", O_RDONLY);
-	lowest_free_fd = fd;
-	close(fd);
 	return 0;
 }
 
@@ -421,6 +449,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 struct state {
 	int fds[MAX_FDS];	/* what we opened: emulated fds and eventfds */
 	unsigned int nfds;
+	int lowest_free_fd;	/* before the input */
 };
 
 static void
@@ -760,9 +789,21 @@ reset(struct state *s)
 		usleep(100);
 	FUZZ_CHECK(model.conns == 0, "%d model connections left open", model.conns);
 	fd = open("/dev/null", O_RDONLY);
-	FUZZ_CHECK(fd <= lowest_free_fd, "fd leak: the lowest free fd is %d, was %d",
-		   fd, lowest_free_fd);
+	FUZZ_CHECK(fd <= s->lowest_free_fd,
+		   "fd leak: the lowest free fd is %d, was %d before the input",
+		   fd, s->lowest_free_fd);
 	h_close(fd);
+}
+
+/* The lowest fd number free now (libFuzzer's own files come and go
+ * between inputs, e.g. while merging). */
+static int
+lowest_free(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	h_close(fd);
+	return fd;
 }
 
 int
@@ -781,6 +822,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		unsetenv("OPNIC_PAGE_SIZE");
 	FUZZ_CHECK(emu_page_init() == 0, "page init");
+	s.lowest_free_fd = lowest_free();
 	run(&s, &in);
 	reset(&s);
 	return 0;

@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Run one libFuzzer harness over its seed corpus for a bounded time.
 
-    run_fuzz.py HARNESS CORPUS SECONDS ARTIFACT_DIR [LIBFUZZER_ARG...]
+    run_fuzz.py [--fresh] HARNESS CORPUS SECONDS ARTIFACT_DIR [LIBFUZZER_ARG...]
 
 The seed corpus (checked in, tests/fuzz/corpus/<harness>/) is read, never
-written: new inputs go to ARTIFACT_DIR/corpus. Any crash, leak, UB report,
+written: new inputs go to ARTIFACT_DIR/corpus, which the next run replays
+and goes on from; --fresh (the suite) empties it first, so that a run
+takes the same time every time. Any crash, leak, UB report,
 timeout or out-of-memory fails the test; the input is saved in ARTIFACT_DIR
 and printed (hex and Python repr) with the command that reproduces it.
 SECONDS 0 only replays the corpus (every input once). Also used for the
 long runs (doc/fuzzing.md): SECONDS 3600, plus e.g. -jobs=2 -workers=2.
 """
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,13 +36,19 @@ def show(path):
 
 
 def main():
-    if len(sys.argv) < 5:
+    args = sys.argv[1:]
+    fresh = bool(args) and args[0] == "--fresh"
+    if fresh:
+        args = args[1:]
+    if len(args) < 4:
         print(__doc__, file=sys.stderr)
         return 2
-    harness, corpus, secs, art = sys.argv[1:5]
-    extra = sys.argv[5:]
+    harness, corpus, secs, art = args[:4]
+    extra = args[4:]
     secs = int(secs)
     work = os.path.join(art, "corpus")
+    if fresh:
+        shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, exist_ok=True)
     before = {f for f in os.listdir(art) if f.startswith(PREFIXES)}
     env = dict(os.environ)
