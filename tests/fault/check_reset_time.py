@@ -54,8 +54,11 @@ def one(us, must_probe):
           % (us, ports, refused))
     if must_probe:
         check(ports == 2 and refused == 0, 'reset %d us: a port was not probed' % us)
-        # The bus's FLR and the driver's ID.RESET, each at least US long.
-        check(took >= 2 * us / 1e6, 'reset %d us: probe took only %.2f s' % (us, took))
+        # Per port the bus's FLR and the driver's ID.RESET, one after the
+        # other, each at least US long: a device that resets at once (or a
+        # driver that does not wait) is faster than that.
+        check(took >= 4 * us / 1e6, 'reset %d us: the two ports were up in %.2f s, '
+              'less than 4 resets take' % (us, took))
         tp.cmd('start tx_first 4')
         time.sleep(0.5)
         tp.cmd('stop')
@@ -66,7 +69,7 @@ def one(us, must_probe):
     model.stop()
 
 
-one(int(a.us or 200000), True)
+one(int(a.us or 500000), True)
 if a.long:
     one(int(a.long), False)
 check.exit()
