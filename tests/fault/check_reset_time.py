@@ -25,12 +25,8 @@ MACS = ['02:00:6F:70:00:%02X' % d for d in (0, 1)]
 
 
 def one(us, must_probe):
-    run = t.scratch('opnic-rst')
-    log = os.path.join(run, 'tp.log')
-    t.on_fail(lambda: t.tail(log, 30))
-    model = t.start_model(a.build, run, a.profile, '--reset-us', str(us))
     start = time.monotonic()
-    tp = t.start_testpmd(a.build, run, a.kernel, a.page, ['--forward-mode=io'])
+    _, model, tp = t.testpmd_on_model(a, 'opnic-rst', '--reset-us', str(us))
     took = time.monotonic() - start
     text = tp.text()
     refused = text.count('reset did not complete')
