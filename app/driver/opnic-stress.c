@@ -14,6 +14,9 @@
  *                stop, close, remove. Checks that each cycle returns every
  *                mbuf and that DPDK heap bytes, memzones and open file
  *                descriptors do not grow from cycle to cycle.
+ *   --unset-queue  configure port 0 with two RX and two TX queues, set up
+ *                all but one, start: must fail (not crash); then set up
+ *                the last one: start must work. Each queue left out once.
  *
  *   opnic-run -- build/asan/app/opnic-stress --in-memory -l 0,1 -- --bursts 1000000
  * Exit status 0 only when every check passed.
@@ -285,6 +288,72 @@ run_cycles(struct rte_mempool *mp, unsigned int cycles)
 	return 0;
 }
 
+/* Configure port with two RX and two TX queues (queue 1 of a port used
+ * before is released first by a one-queue configure; queue 0 is only
+ * missing on a fresh port), set up all but one, start: must fail; set up
+ * the last one: start must work. */
+static void
+unset_queue_once(uint16_t port, struct rte_mempool *mp, int skip_rx,
+		 uint16_t skip_q)
+{
+	const char *what = skip_rx ? "RX" : "TX";
+	struct rte_eth_conf conf;
+	uint16_t q;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	if (skip_q != 0 && rte_eth_dev_configure(port, 1, 1, &conf) != 0)
+		FAIL("port %u: configure with 1+1 queues", port);
+	ret = rte_eth_dev_configure(port, 2, 2, &conf);
+	if (ret != 0) {
+		FAIL("port %u: configure with 2+2 queues: %d", port, ret);
+		return;
+	}
+	for (q = 0; q < 2; q++) {
+		if (!(skip_rx && q == skip_q) &&
+		    rte_eth_rx_queue_setup(port, q, RING, rte_socket_id(), NULL,
+					   mp) != 0)
+			FAIL("port %u: RX queue %u setup", port, q);
+		if (!(!skip_rx && q == skip_q) &&
+		    rte_eth_tx_queue_setup(port, q, RING, rte_socket_id(),
+					   NULL) != 0)
+			FAIL("port %u: TX queue %u setup", port, q);
+	}
+	ret = rte_eth_dev_start(port);
+	printf("port %u start without %s queue %u: %d\n", port, what, skip_q,
+	       ret);
+	if (ret >= 0) {
+		FAIL("port %u: start with %s queue %u never set up returned %d",
+		     port, what, skip_q, ret);
+		rte_eth_dev_stop(port);
+	}
+	ret = skip_rx ? rte_eth_rx_queue_setup(port, skip_q, RING,
+					       rte_socket_id(), NULL, mp) :
+			rte_eth_tx_queue_setup(port, skip_q, RING,
+					       rte_socket_id(), NULL);
+	if (ret != 0)
+		FAIL("port %u: late setup of %s queue %u: %d", port, what,
+		     skip_q, ret);
+	ret = rte_eth_dev_start(port);
+	if (ret != 0)
+		FAIL("port %u: start with every queue set up: %d", port, ret);
+	rte_eth_dev_stop(port);
+}
+
+/* dev_start with a queue never set up returns an error (the PMD must not
+ * dereference the NULL queue), and starts once it is set up. */
+static void
+run_unset_queue(struct rte_mempool *mp)
+{
+	unset_queue_once(0, mp, 1, 0);	/* fresh port 0: RX queue 0 */
+	unset_queue_once(1, mp, 0, 0);	/* fresh port 1: TX queue 0 */
+	unset_queue_once(0, mp, 1, 1);
+	unset_queue_once(0, mp, 0, 1);
+	rte_eth_dev_close(0);
+	rte_eth_dev_close(1);
+	check_mempool(mp, "after the unset-queue starts");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -300,20 +369,27 @@ main(int argc, char **argv)
 	}
 	argc -= ret;
 	argv += ret;
+	int unset = 0;
+
 	for (i = 1; i < argc; i++) {
 		char *e = NULL;
 
+		if (strcmp(argv[i], "--unset-queue") == 0) {
+			unset = 1;
+			continue;
+		}
 		if (strcmp(argv[i], "--bursts") == 0 && i + 1 < argc)
 			bursts = strtoull(argv[++i], &e, 0);
 		else if (strcmp(argv[i], "--cycles") == 0 && i + 1 < argc)
 			cycles = strtoul(argv[++i], &e, 0);
 		if (e == NULL || *e != '\0' || (bursts == 0 && cycles == 0)) {
 			fprintf(stderr, "usage: opnic-stress [EAL options] -- "
-				"--bursts N | --cycles N (got '%s')\n", argv[i]);
+				"--bursts N | --cycles N | --unset-queue (got "
+				"'%s')\n", argv[i]);
 			return 2;
 		}
 	}
-	if ((bursts == 0) == (cycles == 0)) {
+	if (!unset && (bursts == 0) == (cycles == 0)) {
 		fprintf(stderr, "opnic-stress: give one of --bursts N or --cycles N\n");
 		return 2;
 	}
@@ -328,7 +404,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "opnic-stress: cannot create the mbuf pool\n");
 		return 1;
 	}
-	if (bursts != 0)
+	if (unset)
+		run_unset_queue(mp);
+	else if (bursts != 0)
 		run_bursts(mp, bursts);
 	else
 		run_cycles(mp, (unsigned int)cycles);

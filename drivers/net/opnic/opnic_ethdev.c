@@ -172,6 +172,18 @@ opnic_queues_start(struct rte_eth_dev *dev)
 	unsigned int i;
 	int ret;
 
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		if (dev->data->rx_queues[i] == NULL) {
+			PMD_DRV_LOG(ERR, "port %u: RX queue %u was never set up",
+				    dev->data->port_id, i);
+			return -EINVAL;
+		}
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		if (dev->data->tx_queues[i] == NULL) {
+			PMD_DRV_LOG(ERR, "port %u: TX queue %u was never set up",
+				    dev->data->port_id, i);
+			return -EINVAL;
+		}
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		ret = opnic_rxq_start(dev, dev->data->rx_queues[i]);
 		if (ret != 0)
@@ -206,8 +218,7 @@ opnic_dev_start(struct rte_eth_dev *dev)
 		return ret;
 	opnic_hw_mtu_set(io, dev->data->mtu);
 	opnic_hw_mac_set(io, &dev->data->mac_addrs[0]);
-	opnic_rss_apply(dev, (conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) &&
-			dev->data->nb_rx_queues > 1 && ad->rss_hf != 0);
+	opnic_rss_apply(dev);
 	ret = opnic_queues_start(dev);
 	if (ret != 0) {
 		opnic_dev_stop(dev);
@@ -298,11 +309,13 @@ opnic_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_pktlen = ad->id.max_frame;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_mtu = (uint16_t)(ad->id.max_frame - OPNIC_ETH_OVERHEAD);
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	info->hash_key_size = OPNIC_RSS_KEY_LEN;
-	info->reta_size = OPNIC_RSS_RETA_SIZE;
-	info->flow_type_rss_offloads = OPNIC_RSS_HF;
+	if (ad->id.caps & OPNIC_CAP_RSS) {	/* CAPS bit 0, spec 3.1 */
+		info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_RSS_HASH;
+		info->hash_key_size = OPNIC_RSS_KEY_LEN;
+		info->reta_size = (uint16_t)ad->id.reta_size;
+		info->flow_type_rss_offloads = OPNIC_RSS_HF;
+	}
 	info->rx_desc_lim = (struct rte_eth_desc_lim){
 		.nb_max = OPNIC_MAX_RING, .nb_min = OPNIC_MIN_RING, .nb_align = 1 };
 	info->tx_desc_lim = info->rx_desc_lim;
@@ -320,26 +333,32 @@ opnic_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 /* Receive modes (spec 3.2). ethdev records the new mode in dev->data once
  * the op succeeds, so each op writes the mode it is asked for. */
 static int
-opnic_set_rxmode(struct rte_eth_dev *dev, int promisc, int allmulti)
+opnic_set_rxmode(struct rte_eth_dev *dev, int promisc, int allmulti,
+		 int disable)
 {
-	struct opnic_io *io = opnic_adapter_io(OPNIC_DEV_PRIVATE(dev));
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	struct opnic_io *io = opnic_adapter_io(ad);
 
 	if (io->removed)
 		return -EIO;
+	/* Without an RX filter (CAPS bit 2) the device takes every frame:
+	 * a mode cannot be turned off. */
+	if (!(ad->id.caps & OPNIC_CAP_RX_FILTER) && disable)
+		return -ENOTSUP;
 	opnic_hw_rxmode_set(io, promisc, allmulti);
 	return 0;
 }
 
-#define OPNIC_RXMODE_OP(op, promisc, allmulti)				\
+#define OPNIC_RXMODE_OP(op, promisc, allmulti, disable)			\
 static int								\
 opnic_dev_ ## op(struct rte_eth_dev *dev)				\
 {									\
-	return opnic_set_rxmode(dev, promisc, allmulti);		\
+	return opnic_set_rxmode(dev, promisc, allmulti, disable);	\
 }
-OPNIC_RXMODE_OP(promiscuous_enable, 1, dev->data->all_multicast)
-OPNIC_RXMODE_OP(promiscuous_disable, 0, dev->data->all_multicast)
-OPNIC_RXMODE_OP(allmulticast_enable, dev->data->promiscuous, 1)
-OPNIC_RXMODE_OP(allmulticast_disable, dev->data->promiscuous, 0)
+OPNIC_RXMODE_OP(promiscuous_enable, 1, dev->data->all_multicast, 0)
+OPNIC_RXMODE_OP(promiscuous_disable, 0, dev->data->all_multicast, 1)
+OPNIC_RXMODE_OP(allmulticast_enable, dev->data->promiscuous, 1, 0)
+OPNIC_RXMODE_OP(allmulticast_disable, dev->data->promiscuous, 0, 1)
 
 static int
 opnic_dev_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)

@@ -66,7 +66,7 @@ int opnic_eth_dev_uninit(struct rte_eth_dev *dev);
 
 /* opnic_rss.c */
 int opnic_rss_configure(struct rte_eth_dev *dev);
-void opnic_rss_apply(struct rte_eth_dev *dev, int enable);
+void opnic_rss_apply(struct rte_eth_dev *dev);
 int opnic_dev_reta_update(struct rte_eth_dev *dev,
 			  struct rte_eth_rss_reta_entry64 *conf, uint16_t size);
 int opnic_dev_reta_query(struct rte_eth_dev *dev,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -245,22 +246,82 @@ dir_open(struct opnic_io *io, const char *name, uint32_t bar0)
 	return (int)count;
 }
 
+/* Directory entry i: type, version, offset and size (spec 2). */
+static void
+entry_read(const struct opnic_io *io, uint32_t i, uint32_t *type,
+	   uint32_t *bver, uint32_t *off, uint32_t *size)
+{
+	const struct vbar_block *dir = &io->blk[OPNIC_BLK_DIR];
+	uint32_t e = OPNIC_DIR_ENTRY_BASE + i * OPNIC_DIR_ENTRY_SIZE;
+	uint32_t tv = vbar_read32(dir, e);
+
+	*type = tv & 0xffff;
+	*bver = tv >> 16;
+	*off = vbar_read32(dir, e + 4);
+	*size = vbar_read32(dir, e + 8);
+}
+
+/* The MSI-X entries are offsets in the MSI-X BAR, not in BAR0's layout. */
+static int
+entry_in_bar0(uint32_t type)
+{
+	return type != OPNIC_BLK_MSIX_TABLE && type != OPNIC_BLK_MSIX_PBA;
+}
+
+/*
+ * Spec 2: no block overlaps another (nor the directory). Every BAR0 entry,
+ * known type or not, against every other; run after each entry was found
+ * to fit BAR0, so sums do not wrap.
+ */
+static int
+check_overlap(const struct opnic_io *io, const char *name, uint32_t count)
+{
+	uint32_t i, j, ti, tj, v, oi, si, oj, sj;
+
+	for (i = 0; i < count; i++) {
+		entry_read(io, i, &ti, &v, &oi, &si);
+		if (!entry_in_bar0(ti))
+			continue;
+		if (ti != OPNIC_BLK_DIR && oi < OPNIC_DIR_SIZE) {
+			PMD_DRV_LOG(ERR, "%s: register block '%s' at 0x%x size 0x%x "
+				    "overlaps the directory (0x0+0x%x)", name,
+				    opnic_block_name(ti), oi, si, OPNIC_DIR_SIZE);
+			return -EINVAL;
+		}
+		for (j = i + 1; j < count; j++) {
+			entry_read(io, j, &tj, &v, &oj, &sj);
+			if (!entry_in_bar0(tj) || oi >= oj + sj || oj >= oi + si)
+				continue;
+			PMD_DRV_LOG(ERR, "%s: register block '%s' (0x%x+0x%x) overlaps "
+				    "block '%s' (0x%x+0x%x)", name,
+				    opnic_block_name(ti), oi, si,
+				    opnic_block_name(tj), oj, sj);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* One directory entry: check the block against what this driver knows and
  * fix its access path. */
 static int
 dir_entry(struct opnic_io *io, const char *name, uint32_t bar0, uint32_t i)
 {
-	const struct vbar_block *dir = &io->blk[OPNIC_BLK_DIR];
-	uint32_t e = OPNIC_DIR_ENTRY_BASE + i * OPNIC_DIR_ENTRY_SIZE;
-	uint32_t tv = vbar_read32(dir, e);
-	uint32_t off = vbar_read32(dir, e + 4);
-	uint32_t size = vbar_read32(dir, e + 8);
-	uint32_t type = tv & 0xffff, bver = tv >> 16;
+	uint32_t type, bver, off, size;
+
+	entry_read(io, i, &type, &bver, &off, &size);
 
 	if (type == OPNIC_BLK_DIR || type == OPNIC_BLK_MSIX_TABLE ||
 	    type == OPNIC_BLK_MSIX_PBA)
 		return 0;	/* the MSI-X ones come from config space */
 	if (type >= OPNIC_BLK_NTYPES) {
+		/* Ignored, but it must still fit BAR0 (overlap check). */
+		if ((uint64_t)off + size > bar0) {
+			PMD_DRV_LOG(ERR, "%s: register block type %u at 0x%x size "
+				    "0x%x does not fit BAR0 (0x%x bytes)", name, type,
+				    off, size, bar0);
+			return -EINVAL;
+		}
 		PMD_DRV_LOG(INFO, "%s: ignoring unknown register block type %u "
 			    "at 0x%x", name, type, off);
 		return 0;
@@ -336,6 +397,23 @@ check_blocks(struct opnic_io *io, const char *name, struct opnic_id *id)
 	id->fw_version = id_read(io, OPNIC_ID_FW_VERSION);
 	id->dev_version = id_read(io, OPNIC_ID_DEV_VERSION);
 	id->caps = id_read(io, OPNIC_ID_CAPS);
+	id->reta_size = 0;
+	if (id->caps & OPNIC_CAP_RSS) {
+		uint32_t n = vbar_read32(&io->blk[OPNIC_BLK_RSS],
+					 OPNIC_RSS_RETA_SIZE_REG);
+
+		/* Spec 3.6: RO, 128 in this revision. This driver's tables
+		 * hold up to OPNIC_RSS_RETA_SIZE entries. */
+		if (n == 0 || n > OPNIC_RSS_RETA_SIZE ||
+		    io->blk[OPNIC_BLK_RSS].size < OPNIC_RSS_RETA + n) {
+			PMD_DRV_LOG(WARNING, "%s: RSS RETA_SIZE reads %u (this driver "
+				    "takes 1..%u within the block): RSS not offered",
+				    name, n, OPNIC_RSS_RETA_SIZE);
+			id->caps &= ~OPNIC_CAP_RSS;
+		} else {
+			id->reta_size = n;
+		}
+	}
 	return 0;
 }
 
@@ -374,6 +452,9 @@ opnic_hw_discover(struct opnic_io *io, const char *name, struct opnic_id *id)
 		if (ret != 0)
 			return ret;
 	}
+	ret = check_overlap(io, name, (uint32_t)count);
+	if (ret != 0)
+		return ret;
 	ret = check_blocks(io, name, id);
 	if (ret != 0)
 		return ret;
@@ -388,6 +469,15 @@ opnic_hw_discover(struct opnic_io *io, const char *name, struct opnic_id *id)
 	return 0;
 }
 
+uint64_t
+opnic_hw_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /*
  * Poll a register every 20 us for OPNIC_WAIT_US at most. any: until a bit of
  * mask is set. Else until (v & mask) == want, or all ones (a removed device:
@@ -397,40 +487,63 @@ static int
 wait_reg(const struct vbar_block *b, uint32_t off, uint32_t mask,
 	 uint32_t want, int any, uint32_t *last)
 {
-	uint64_t deadline = rte_get_timer_cycles() +
-			    rte_get_timer_hz() * OPNIC_WAIT_US / 1000000;
+	uint64_t deadline = opnic_hw_now_us() + OPNIC_WAIT_US;
 	uint32_t v;
 
 	for (;;) {
+		/* The deadline is taken before the read: a last read after a
+		 * long sleep still counts. */
+		int late = opnic_hw_now_us() > deadline;
+
 		v = vbar_read32(b, off);
 		*last = v;
 		if (any ? (v & mask) != 0 :
 			  (v & mask) == want || v == 0xffffffff)
 			break;
-		if (rte_get_timer_cycles() > deadline)
+		if (late)
 			return -ETIMEDOUT;
 		rte_delay_us_sleep(20);
 	}
 	return !any && v == 0xffffffff && want != 0xffffffff ? -EIO : 0;
 }
 
-/* Spec 3.1: write RESET, wait until it reads 0 and STATUS says ready. */
+/* A wait of opnic_hw_reset that failed, named by register and value. */
+static int
+reset_fail(const struct vbar_block *id, const char *reg, uint32_t off,
+	   uint32_t v, int ret, const char *want)
+{
+	if (ret == -ETIMEDOUT)
+		PMD_DRV_LOG(ERR, "reset did not complete within %u ms: ID.%s "
+			    "(BAR0+0x%x) still reads 0x%08x, want %s", OPNIC_WAIT_US /
+			    1000, reg, id->off + off, v, want);
+	else
+		PMD_DRV_LOG(ERR, "reset: ID.%s (BAR0+0x%x) reads 0x%08x: the "
+			    "device does not answer", reg, id->off + off, v);
+	return ret == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
+}
+
+/*
+ * Spec 3.1: write RESET (CMD), poll it until it reads 0 (the device keeps
+ * it at 1 while the reset runs, about 1 ms), then STATUS until ready; each
+ * wait bounded by OPNIC_WAIT_US. Nothing else of the device (the MAC, the
+ * queues) is read or written before this returns 0.
+ */
 int
 opnic_hw_reset(struct opnic_io *io)
 {
 	const struct vbar_block *id = &io->blk[OPNIC_BLK_ID];
 	uint32_t v;
+	int ret;
 
 	vbar_write32(id, OPNIC_ID_RESET, 1);
-	if (wait_reg(id, OPNIC_ID_RESET, 1, 0, 0, &v) != 0) {
-		PMD_DRV_LOG(ERR, "reset did not complete (RESET reads 0x%08x)", v);
-		return -EIO;
-	}
-	if (wait_reg(id, OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY,
-		     OPNIC_ID_STATUS_READY, 0, &v) != 0) {
-		PMD_DRV_LOG(ERR, "device not ready after reset (STATUS 0x%08x)", v);
-		return -EIO;
-	}
+	ret = wait_reg(id, OPNIC_ID_RESET, 1, 0, 0, &v);
+	if (ret != 0)
+		return reset_fail(id, "RESET", OPNIC_ID_RESET, v, ret, "bit 0 = 0");
+	ret = wait_reg(id, OPNIC_ID_STATUS, OPNIC_ID_STATUS_READY,
+		       OPNIC_ID_STATUS_READY, 0, &v);
+	if (ret != 0)
+		return reset_fail(id, "STATUS", OPNIC_ID_STATUS, v, ret,
+				  "bit 0 (ready) = 1");
 	return 0;
 }
 
@@ -499,7 +612,7 @@ opnic_hw_cause_ack(struct opnic_io *io)
 
 void
 opnic_hw_rss_set(struct opnic_io *io, const uint8_t *key, const uint8_t *reta,
-		 int enable)
+		 uint32_t reta_size, int enable)
 {
 	const struct vbar_block *b = &io->blk[OPNIC_BLK_RSS];
 	unsigned int i;
@@ -509,7 +622,7 @@ opnic_hw_rss_set(struct opnic_io *io, const uint8_t *key, const uint8_t *reta,
 		memcpy(&w, &key[i], 4);
 		vbar_write32(b, OPNIC_RSS_KEY + i, rte_le_to_cpu_32(w));
 	}
-	for (i = 0; i < OPNIC_RSS_RETA_SIZE; i += 4) {
+	for (i = 0; i < reta_size; i += 4) {
 		memcpy(&w, &reta[i], 4);
 		vbar_write32(b, OPNIC_RSS_RETA + i, rte_le_to_cpu_32(w));
 	}

@@ -47,7 +47,8 @@ struct opnic_id {
 	uint32_t max_frame;
 	uint32_t fw_version;
 	uint32_t dev_version;
-	uint32_t caps;
+	uint32_t caps;		/* OPNIC_CAP_*; RSS cleared if RETA_SIZE is bad */
+	uint32_t reta_size;	/* RSS.RETA_SIZE (spec 3.6), 0 without RSS */
 };
 
 /* The port counters of the STATS block (spec 3.7), in register order: the
@@ -117,6 +118,9 @@ int opnic_hw_dma_restore(struct opnic_io *io);
 int opnic_hw_discover(struct opnic_io *io, const char *name,
 		      struct opnic_id *id);
 int opnic_hw_reset(struct opnic_io *io);
+/* The clock of every register wait (CLOCK_MONOTONIC, microseconds): no EAL
+ * timer needed. */
+uint64_t opnic_hw_now_us(void);
 int opnic_hw_removed(struct opnic_io *io);
 
 /* MAC block (spec 3.2). */
@@ -131,7 +135,7 @@ int opnic_hw_cause_ack(struct opnic_io *io);
 
 /* RSS block (spec 3.6). */
 void opnic_hw_rss_set(struct opnic_io *io, const uint8_t *key,
-		      const uint8_t *reta, int enable);
+		      const uint8_t *reta, uint32_t reta_size, int enable);
 
 /* QCFG, TXDB and RXDB blocks (spec 3.4, 3.5). */
 int opnic_hw_queue_start(struct opnic_io *io, int is_rx, unsigned int q,

@@ -115,7 +115,45 @@ opnic_parse_devargs(const struct rte_devargs *devargs, struct opnic_devargs *a)
 	return ret;
 }
 
-/* Discovery, reset (spec 2, 3.1), then the MAC the device holds. */
+/* The factory MAC must be a unicast address that is not all zeros; else a
+ * random locally administered one, with a warning. */
+static void
+opnic_pci_mac_check(struct opnic_probe *p, const char *name)
+{
+	char bad[RTE_ETHER_ADDR_FMT_SIZE], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	const char *why;
+
+	if (rte_is_zero_ether_addr(&p->mac))
+		why = "all zeros";
+	else if (rte_is_multicast_ether_addr(&p->mac))
+		why = "multicast";
+	else
+		return;
+	rte_ether_format_addr(bad, sizeof(bad), &p->mac);
+	rte_eth_random_addr(p->mac.addr_bytes);
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	PMD_DRV_LOG(WARNING, "%s: the device's MAC address %s is %s; using the "
+		    "random locally administered address %s", name, bad, why, mac);
+}
+
+/* What the device's CAPS (spec 3.1) does not offer is not used. */
+static void
+opnic_pci_caps_check(struct opnic_probe *p, const char *name)
+{
+	if (p->args.db_suppress && !(p->id.caps & OPNIC_CAP_DB_SUPPRESS)) {
+		PMD_DRV_LOG(WARNING, "%s: the device does not offer doorbell "
+			    "suppression (CAPS 0x%x): every post rings", name,
+			    p->id.caps);
+		p->args.db_suppress = 0;
+	}
+	if (!(p->id.caps & OPNIC_CAP_RX_FILTER))
+		PMD_DRV_LOG(NOTICE, "%s: the device has no RX MAC filter (CAPS "
+			    "0x%x): it receives every frame whatever the mode",
+			    name, p->id.caps);
+}
+
+/* Discovery, reset (spec 2, 3.1), then the MAC the device holds: only
+ * once the reset is done (ID.RESET back at 0, STATUS ready). */
 static int
 opnic_pci_device_init(struct opnic_probe *p, const char *name)
 {
@@ -123,9 +161,12 @@ opnic_pci_device_init(struct opnic_probe *p, const char *name)
 
 	if (ret == 0)
 		ret = opnic_hw_reset(p->io);
-	if (ret == 0)
-		opnic_hw_mac_get(p->io, &p->mac);
-	return ret;
+	if (ret != 0)
+		return ret;
+	opnic_pci_caps_check(p, name);
+	opnic_hw_mac_get(p->io, &p->mac);
+	opnic_pci_mac_check(p, name);
+	return 0;
 }
 
 static int

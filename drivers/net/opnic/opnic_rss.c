@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
-/* RSS (spec 3.6): Toeplitz key, 128-entry RETA, IPv4/TCP/UDP hash types.
+/* RSS (spec 3.6): Toeplitz key, a RETA of RSS.RETA_SIZE entries (128 in
+ * this revision), IPv4/TCP/UDP hash types, only on a device whose CAPS
+ * offers RSS and only when the application asked for it (rxmode.mq_mode).
  * The driver keeps key and RETA in dev_private and writes them at start. */
 
 #include <errno.h>
@@ -40,6 +42,13 @@ opnic_rss_configure(struct rte_eth_dev *dev)
 	const struct rte_eth_rss_conf *rss = &conf->rx_adv_conf.rss_conf;
 	unsigned int i;
 
+	if ((conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) &&
+	    !(ad->id.caps & OPNIC_CAP_RSS)) {
+		PMD_DRV_LOG(ERR, "RSS asked (rxmode.mq_mode %d); the device does "
+			    "not offer it (CAPS 0x%x, RETA_SIZE %u)",
+			    conf->rxmode.mq_mode, ad->id.caps, ad->id.reta_size);
+		return -ENOTSUP;
+	}
 	if (conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG)
 		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	if (opnic_rss_key_check(rss->rss_key, rss->rss_key_len) != 0)
@@ -47,18 +56,48 @@ opnic_rss_configure(struct rte_eth_dev *dev)
 	memcpy(ad->rss_key, rss->rss_key != NULL ? rss->rss_key :
 	       opnic_default_rss_key, OPNIC_RSS_KEY_LEN);
 	ad->rss_hf = rss->rss_hf & OPNIC_RSS_HF;
-	for (i = 0; i < OPNIC_RSS_RETA_SIZE; i++)
+	memset(ad->reta, 0, sizeof(ad->reta));
+	for (i = 0; i < ad->id.reta_size; i++)
 		ad->reta[i] = (uint8_t)(dev->data->nb_rx_queues ?
 					i % dev->data->nb_rx_queues : 0);
 	return 0;
 }
 
-void
-opnic_rss_apply(struct rte_eth_dev *dev, int enable)
+/* RSS is on only when the device offers it and the application asked for
+ * it (rxmode.mq_mode), over more than one queue, with hash types left. */
+static int
+opnic_rss_wanted(struct rte_eth_dev *dev)
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 
-	opnic_hw_rss_set(opnic_adapter_io(ad), ad->rss_key, ad->reta, enable);
+	return (ad->id.caps & OPNIC_CAP_RSS) &&
+	       (dev->data->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) &&
+	       dev->data->nb_rx_queues > 1 && ad->rss_hf != 0;
+}
+
+/* At start and after an update of a started port. A device without RSS
+ * has its block left alone. */
+void
+opnic_rss_apply(struct rte_eth_dev *dev)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+
+	if (!(ad->id.caps & OPNIC_CAP_RSS))
+		return;
+	opnic_hw_rss_set(opnic_adapter_io(ad), ad->rss_key, ad->reta,
+			 ad->id.reta_size, opnic_rss_wanted(dev));
+}
+
+static int
+opnic_rss_check_offered(struct rte_eth_dev *dev)
+{
+	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+
+	if (ad->id.caps & OPNIC_CAP_RSS)
+		return 0;
+	PMD_DRV_LOG(ERR, "port %u: the device does not offer RSS (CAPS 0x%x)",
+		    dev->data->port_id, ad->id.caps);
+	return -ENOTSUP;
 }
 
 /* Entry i of a RETA update or query, NULL if its mask bit is clear. */
@@ -79,9 +118,11 @@ opnic_dev_reta_update(struct rte_eth_dev *dev,
 	unsigned int i;
 	uint16_t *e;
 
-	if (size != OPNIC_RSS_RETA_SIZE) {
-		PMD_DRV_LOG(ERR, "RETA size %u; opnic has %u entries", size,
-			    OPNIC_RSS_RETA_SIZE);
+	if (opnic_rss_check_offered(dev) != 0)
+		return -ENOTSUP;
+	if (size != ad->id.reta_size) {
+		PMD_DRV_LOG(ERR, "RETA size %u; the device has %u entries", size,
+			    ad->id.reta_size);
 		return -EINVAL;
 	}
 	for (i = 0; i < size; i++) {
@@ -96,7 +137,7 @@ opnic_dev_reta_update(struct rte_eth_dev *dev,
 		if ((e = reta_entry(conf, i)) != NULL)
 			ad->reta[i] = (uint8_t)*e;
 	if (ad->started)
-		opnic_rss_apply(dev, ad->rss_hf != 0);
+		opnic_rss_apply(dev);
 	return 0;
 }
 
@@ -104,11 +145,14 @@ int
 opnic_dev_reta_query(struct rte_eth_dev *dev,
 		     struct rte_eth_rss_reta_entry64 *conf, uint16_t size)
 {
-	const uint8_t *reta = OPNIC_DEV_PRIVATE(dev)->reta;
+	const struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	const uint8_t *reta = ad->reta;
 	uint16_t *e;
 	unsigned int i;
 
-	if (size != OPNIC_RSS_RETA_SIZE)
+	if (opnic_rss_check_offered(dev) != 0)
+		return -ENOTSUP;
+	if (size != ad->id.reta_size)
 		return -EINVAL;
 	for (i = 0; i < size; i++)
 		if ((e = reta_entry(conf, i)) != NULL)
@@ -122,14 +166,15 @@ opnic_dev_rss_hash_update(struct rte_eth_dev *dev,
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
 
+	if (opnic_rss_check_offered(dev) != 0)
+		return -ENOTSUP;
 	if (opnic_rss_key_check(conf->rss_key, conf->rss_key_len) != 0)
 		return -EINVAL;
 	if (conf->rss_key != NULL)
 		memcpy(ad->rss_key, conf->rss_key, OPNIC_RSS_KEY_LEN);
 	ad->rss_hf = conf->rss_hf & OPNIC_RSS_HF;
 	if (ad->started)
-		opnic_rss_apply(dev, ad->rss_hf != 0 &&
-				dev->data->nb_rx_queues > 1);
+		opnic_rss_apply(dev);
 	return 0;
 }
 

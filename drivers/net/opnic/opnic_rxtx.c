@@ -143,15 +143,21 @@ opnic_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 			 unsigned int socket_id,
 			 const struct rte_eth_txconf *conf)
 {
+	uint16_t thresh = free_thresh(conf->tx_free_thresh);
 	struct opnic_txq *q;
 
 	if (check_nb_desc(nb, "TX", qid) != 0)
 		return -EINVAL;
+	if (thresh >= nb) {
+		PMD_DRV_LOG(ERR, "TX queue %u: tx_free_thresh %u must be below the "
+			    "ring size %u", qid, thresh, nb);
+		return -EINVAL;
+	}
 	q = queue_alloc(dev, 0, qid, nb, socket_id, sizeof(*q),
 			offsetof(struct opnic_txq, ring));
 	if (q == NULL)
 		return -ENOMEM;
-	q->free_thresh = free_thresh(conf->tx_free_thresh);
+	q->free_thresh = thresh;
 	q->port_id = dev->data->port_id;
 	q->queue_id = qid;
 	dev->data->tx_queues[qid] = q;
@@ -433,9 +439,14 @@ opnic_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(q->gone))
 		return 0;	/* device removed: the application keeps them */
-	tx_clean(q);
 	prod = r->prod;
 	space = r->nb_desc - (prod - r->cons);
+	/* tx_free_thresh: done buffers are freed once fewer descriptors than
+	 * that are free (or fewer than this burst needs). */
+	if (space < q->free_thresh || space < n) {
+		tx_clean(q);
+		space = r->nb_desc - (prod - r->cons);
+	}
 	if (n > space)
 		n = (uint16_t)space;
 	for (i = 0; i < n; i += 4)

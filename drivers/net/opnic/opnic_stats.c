@@ -58,6 +58,16 @@ field(const void *base, size_t off)
 	return *(const uint64_t *)((const char *)base + off);
 }
 
+/* A device counter since the last reset, never below 0: a removed device
+ * reads 0 (and a reset device restarts its counters). */
+static uint64_t
+dev_delta(struct opnic_io *io, const struct opnic_hw_stats *base, size_t off)
+{
+	uint64_t v = opnic_hw_stat(io, off), b = field(base, off);
+
+	return v >= b ? v - b : 0;
+}
+
 /* The counters of RX (is_rx) or TX queue i, NULL if it is not set up. */
 static struct opnic_qstats *
 queue_stats(struct rte_eth_dev *dev, int is_rx, unsigned int i)
@@ -108,9 +118,8 @@ opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 		if ((st = queue_stats(dev, 0, i)) != NULL)
 			add_qstats(st, i, &s->opackets, &s->obytes, &s->oerrors,
 				   s->q_opackets, s->q_obytes);
-	s->imissed = opnic_hw_stat(opnic_adapter_io(ad),
-				   offsetof(struct opnic_hw_stats, rx_no_desc)) -
-		     ad->dev_base.rx_no_desc;
+	s->imissed = dev_delta(opnic_adapter_io(ad), &ad->dev_base,
+			       offsetof(struct opnic_hw_stats, rx_no_desc));
 	s->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
 	return 0;
 }
@@ -179,13 +188,9 @@ opnic_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	if (xs == NULL || size < n)
 		return (int)n;
 	for (i = 0; i < N_DEV_X; i++, k++) {
-		size_t off = opnic_dev_xstats[i].off;
-		uint64_t v = opnic_hw_stat(opnic_adapter_io(ad), off);
-		uint64_t base = field(&ad->dev_base, off);
-
 		xs[k].id = k;
-		/* A removed device has no counters left to read. */
-		xs[k].value = v >= base ? v - base : 0;
+		xs[k].value = dev_delta(opnic_adapter_io(ad), &ad->dev_base,
+					opnic_dev_xstats[i].off);
 	}
 	xs[k].id = k;
 	xs[k++].value = ad->lsc_interrupts;
