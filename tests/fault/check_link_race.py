@@ -21,10 +21,7 @@ a = t.args('BUILD PROFILE KERNEL PAGE [ROUNDS [TOGGLES]]', 'build', 'profile',
            'kernel', 'page', optional=('rounds', 'toggles'))
 rounds = int(a.rounds or 8)
 toggles = int(a.toggles or 3000)
-run = t.scratch('opnic-lrace')
-t.on_fail(lambda: t.tail(os.path.join(run, 'tp.log'), 30))
-model = t.start_model(a.build, run, a.profile)
-tp = t.start_testpmd(a.build, run, a.kernel, a.page, ['--forward-mode=io'])
+run, model, tp = t.testpmd_on_model(a, 'opnic-lrace')
 tp.cmd('start')
 
 

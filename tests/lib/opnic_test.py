@@ -267,3 +267,15 @@ def mempool_avail(dump, name):
     if not m:
         fail('no mempool %s in the dump_mempool output' % name)
     return int(m.group(1)) + int(m.group(2))
+
+
+def testpmd_on_model(a, tag, *model_args, testpmd_args=('--forward-mode=io',),
+                     tail_lines=30):
+    """opnic-model (with MODEL_ARGS) in a fresh run directory and testpmd on
+    it, for a test's arguments A (build, profile, kernel, page); the tail of
+    testpmd's log is printed after a FAIL. Returns (run, model, testpmd)."""
+    run = scratch(tag)
+    on_fail(lambda: tail(os.path.join(run, 'tp.log'), tail_lines))
+    model = start_model(a.build, run, a.profile, *model_args)
+    tp = start_testpmd(a.build, run, a.kernel, a.page, list(testpmd_args))
+    return run, model, tp

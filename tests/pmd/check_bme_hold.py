@@ -19,10 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import opnic_test as t  # noqa: E402
 
 a = t.args('BUILD PROFILE KERNEL PAGE', 'build', 'profile', 'kernel', 'page')
-run = t.scratch('opnic-bmehold')
-t.on_fail(lambda: t.tail(os.path.join(run, 'tp.log'), 30))
-model = t.start_model(a.build, run, a.profile)
-tp = t.start_testpmd(a.build, run, a.kernel, a.page, ['--forward-mode=io'])
+run, model, tp = t.testpmd_on_model(a, 'opnic-bmehold')
 print('vfio_bar mapped the device itself: %d'
       % t.harness.pmd_log_facts(tp.text())['self_mapped'])
 
@@ -45,21 +42,23 @@ def counters():
              'dma_errors')}
 
 
+def window(label, settle, span):
+    """The counters SETTLE s from now and SPAN s after that."""
+    time.sleep(settle)
+    first = counters()
+    time.sleep(span)
+    last = counters()
+    print('%s %s' % (label, last))
+    return first, last
+
+
 check = t.Checks()
 tp.cmd('start tx_first 4')
-time.sleep(0.5)
-c0 = counters()
-time.sleep(0.3)
-c1 = counters()
-print('bus master on:  %s' % c1)
+c0, c1 = window('bus master on: ', 0.5, 0.3)
 check(c1['tx_pkts'] > c0['tx_pkts'], 'no frames flow with Bus Master on')
 for dev in (0, 1):
     set_bme(dev, False)
-time.sleep(0.3)
-c2 = counters()
-time.sleep(0.5)
-c3 = counters()
-print('bus master off: %s' % c3)
+c2, c3 = window('bus master off:', 0.3, 0.5)
 check(c3['tx_pkts'] == c2['tx_pkts'] and c3['rx_pkts'] == c2['rx_pkts'],
       'frames moved with Bus Master off: tx %d -> %d, rx %d -> %d'
       % (c2['tx_pkts'], c3['tx_pkts'], c2['rx_pkts'], c3['rx_pkts']))
@@ -73,11 +72,7 @@ check(c3['rx_no_desc'] - c1['rx_no_desc'] == c3['bme_rx_refused'] - c1['bme_rx_r
       'a drop that is not a frame meeting Bus Master off: %s -> %s' % (c1, c3))
 for dev in (0, 1):
     set_bme(dev, True)
-time.sleep(0.5)
-c4 = counters()
-time.sleep(0.3)
-c5 = counters()
-print('bus master on:  %s' % c5)
+c4, c5 = window('bus master on: ', 0.5, 0.3)
 check(c5['tx_pkts'] > c4['tx_pkts'], 'the held frames did not flow again')
 check(c5['rx_no_desc'] - c1['rx_no_desc'] == c5['bme_rx_refused'] - c1['bme_rx_refused'],
       'frames dropped after Bus Master came back: %s -> %s' % (c1, c5))

@@ -50,13 +50,31 @@ opnic_ring_doorbell(struct opnic_ring *r)
  *  - rte_io_wmb: the descriptor stores (host memory the device reads by
  *    DMA) before the producer index, whether the device learns it from
  *    drv_prod (host memory, DMA read) or from the doorbell (MMIO store).
- *  - rte_io_mb: the store of drv_prod before the load of dev_flags. The
- *    device clears NO_NOTIFY, fences, then re-reads drv_prod; we store
- *    drv_prod, fence, then read NO_NOTIFY: one side always sees the other.
- *    The other side is a device reading host memory, not a CPU, so the
- *    fence must be the I/O one: on arm64 rte_smp_mb() is only dmb ish
- *    (inner shareable: other CPUs), rte_io_mb() is dmb osh.
+ *  - opnic_io_store_load_mb (rte_io_mb): the store of drv_prod before the
+ *    load of dev_flags. The device clears NO_NOTIFY, fences, then re-reads
+ *    drv_prod; we store drv_prod, fence, then read NO_NOTIFY: one side
+ *    always sees the other. The other side is a device reading host
+ *    memory, not a CPU, so the fence must be the I/O one: on arm64
+ *    rte_smp_mb() is only dmb ish (inner shareable: other CPUs),
+ *    rte_io_mb() is dmb osh.
  */
+/*
+ * The full barrier between a CPU store to host memory and a later CPU load
+ * of host memory, ordered as a DEVICE (DMA, snooping the caches) observes
+ * them: rte_io_mb(), i.e. dmb osh on arm64, sync on POWER. On x86 DMA is
+ * cache-coherent and the only store->load reordering is the store buffer,
+ * which a locked instruction drains before any later load whoever reads the
+ * line; rte_io_mb() there is mfence, which also orders write-combining and
+ * non-temporal stores this path never makes, at about 75 cycles against 5-20
+ * for the locked add of rte_smp_mb() (measured on this machine's EPYC), once
+ * per burst.
+ */
+#ifdef RTE_ARCH_X86
+#define opnic_io_store_load_mb() rte_smp_mb()
+#else
+#define opnic_io_store_load_mb() rte_io_mb()
+#endif
+
 static __rte_always_inline void
 opnic_ring_notify(struct opnic_ring *r)
 {
@@ -66,7 +84,7 @@ opnic_ring_notify(struct opnic_ring *r)
 	if (sh != NULL) {
 		__atomic_store_n(&sh->drv_prod, rte_cpu_to_le_32(r->prod),
 				 __ATOMIC_RELAXED);
-		rte_io_mb();
+		opnic_io_store_load_mb();
 		if (__atomic_load_n(&sh->dev_flags, __ATOMIC_RELAXED) &
 		    rte_cpu_to_le_32(OPNIC_SHADOW_NO_NOTIFY)) {
 			r->st.db_suppressed++;
