@@ -324,7 +324,8 @@ opnic_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_rxportconf.nb_queues = 1;
 	info->default_txportconf.nb_queues = 1;
 	info->default_rxconf.rx_free_thresh = 32;
-	info->default_txconf.tx_free_thresh = 32;
+	/* 0: the PMD's default, freeing done TX buffers on every burst. */
+	info->default_txconf.tx_free_thresh = 0;
 	info->speed_capa = RTE_ETH_LINK_SPEED_100G;
 	info->dev_capa = 0;
 	return 0;

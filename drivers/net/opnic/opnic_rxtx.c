@@ -143,12 +143,15 @@ opnic_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb,
 			 unsigned int socket_id,
 			 const struct rte_eth_txconf *conf)
 {
-	uint16_t thresh = free_thresh(conf->tx_free_thresh);
+	/* No threshold asked: free done buffers on every burst (thresh = the
+	 * ring size). Freed at once they come back hot from the mempool cache;
+	 * kept until 32 descriptors are left the forwarding rate halves here. */
+	uint16_t thresh = conf->tx_free_thresh != 0 ? conf->tx_free_thresh : nb;
 	struct opnic_txq *q;
 
 	if (check_nb_desc(nb, "TX", qid) != 0)
 		return -EINVAL;
-	if (thresh >= nb) {
+	if (conf->tx_free_thresh != 0 && thresh >= nb) {
 		PMD_DRV_LOG(ERR, "TX queue %u: tx_free_thresh %u must be below the "
 			    "ring size %u", qid, thresh, nb);
 		return -EINVAL;
