@@ -46,10 +46,6 @@ struct opnic_watch {
 
 static void effect_reset(struct opnic_model_dev *dev, struct opnic_watch *w,
 			 uint32_t val);
-static void effect_cause_clr(struct opnic_model_dev *dev,
-			     struct opnic_watch *w, uint32_t val);
-static void effect_intr_en(struct opnic_model_dev *dev, struct opnic_watch *w,
-			   uint32_t val);
 static void effect_qctrl(struct opnic_model_dev *dev, struct opnic_watch *w,
 			 uint32_t val);
 
@@ -85,8 +81,8 @@ static const struct opnic_reg_def link_regs[] = {
 	{ OPNIC_LINK_STATUS, REG_RO, 0, NULL, "status" },
 	{ OPNIC_LINK_SPEED, REG_RO, 0, NULL, "speed" },
 	{ OPNIC_LINK_CAUSE, REG_RO, 0, NULL, "cause" },
-	{ OPNIC_LINK_INTR_EN, REG_RW, 0, effect_intr_en, "intr_en" },
-	{ OPNIC_LINK_CAUSE_CLR, REG_CMD, 0, effect_cause_clr, "cause_clr" },
+	{ OPNIC_LINK_INTR_EN, REG_RW, 0, opnic_model_effect_intr_en, "intr_en" },
+	{ OPNIC_LINK_CAUSE_CLR, REG_CMD, 0, opnic_model_effect_cause_clr, "cause_clr" },
 };
 
 /* Spec 3.4, once per TX and RX queue. */
@@ -207,60 +203,6 @@ opnic_model_write_directory(struct opnic_model_dev *dev)
 		opnic_model_st32(d + 8, b->size);
 		opnic_model_st32(d + 12, 0);
 	}
-}
-
-static void
-cfg_w16(uint8_t *cfg, unsigned int off, uint16_t v)
-{
-	memcpy(cfg + off, &v, 2);
-}
-
-static void
-cfg_w32(uint8_t *cfg, unsigned int off, uint32_t v)
-{
-	memcpy(cfg + off, &v, 4);
-}
-
-/* Config space as the device presents it (the VFIO layer virtualizes some of
- * it, as vfio-pci does). */
-static void
-cfg_init(struct opnic_model_dev *dev)
-{
-	uint8_t *c = dev->cfg;
-	const struct opnic_profile *p = &dev->prof;
-
-	memset(c, 0, OPNIC_CFG_SIZE);
-	cfg_w16(c, PCI_VENDOR_ID, OPNIC_PCI_VENDOR_ID);
-	cfg_w16(c, PCI_DEVICE_ID, OPNIC_PCI_DEVICE_ID);
-	/* Power-up: memory decoding and Bus Master off (the kernel's
-	 * pci_enable_device and the driver turn them on). */
-	cfg_w16(c, PCI_COMMAND, 0);
-	cfg_w16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
-	c[PCI_REVISION_ID] = 1;
-	c[PCI_CLASS_PROG] = OPNIC_PCI_CLASS & 0xff;
-	cfg_w16(c, PCI_CLASS_DEVICE, OPNIC_PCI_CLASS >> 8);
-	/* 64-bit memory BARs; addresses are the kernel's business. */
-	cfg_w32(c, PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64);
-	if (p->msix_bar == 2)
-		cfg_w32(c, PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_MEM_TYPE_64);
-	cfg_w16(c, PCI_SUBSYSTEM_VENDOR_ID, OPNIC_PCI_VENDOR_ID);
-	cfg_w16(c, PCI_SUBSYSTEM_ID, 1);
-	c[PCI_CAPABILITY_LIST] = OPNIC_CFG_CAP_PCIE;
-	/* PCI Express capability, version 2, endpoint. */
-	c[OPNIC_CFG_CAP_PCIE + PCI_CAP_LIST_ID] = PCI_CAP_ID_EXP;
-	c[OPNIC_CFG_CAP_PCIE + PCI_CAP_LIST_NEXT] = OPNIC_CFG_CAP_MSIX;
-	cfg_w16(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_FLAGS, 2);
-	cfg_w32(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR);
-	/* Link: 8 GT/s x8. */
-	cfg_w32(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_LNKCAP, 0x3 | 8 << 4);
-	cfg_w16(c, OPNIC_CFG_CAP_PCIE + PCI_EXP_LNKSTA, 0x3 | 8 << 4);
-	/* MSI-X capability. */
-	c[OPNIC_CFG_CAP_MSIX + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSIX;
-	c[OPNIC_CFG_CAP_MSIX + PCI_CAP_LIST_NEXT] = 0;
-	cfg_w16(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_FLAGS,
-		(uint16_t)(p->msix_vectors - 1));
-	cfg_w32(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_TABLE, p->msix_table | p->msix_bar);
-	cfg_w32(c, OPNIC_CFG_CAP_MSIX + PCI_MSIX_PBA, p->msix_pba | p->msix_bar);
 }
 
 /* Zero a block; ID.RESET and ID.STATUS keep what they read (not done, not
@@ -392,7 +334,7 @@ opnic_model_init(struct opnic_model_dev *dev, const struct opnic_profile *prof,
 	memset(bar0, 0, prof->bar0_size);
 	if (prof->msix_bar != 0)
 		memset(msix_bar, 0, prof->msix_bar_size);
-	cfg_init(dev);
+	opnic_model_cfg_init(dev);
 	/* A function already enabled, as the kernel and the driver leave it
 	 * (stepped tests, the benchmark). The model server starts its
 	 * devices in the power-up state instead. */
@@ -423,7 +365,7 @@ opnic_model_surprise_remove(struct opnic_model_dev *dev, int removed)
 	memset(dev->bar0, 0, dev->prof.bar0_size);
 	if (dev->prof.msix_bar != 0)
 		memset(dev->msix_bar, 0, dev->prof.msix_bar_size);
-	cfg_init(dev);
+	opnic_model_cfg_init(dev);
 	opnic_model_set_command(dev, PCI_COMMAND_MEMORY);
 	opnic_model_reset(dev);
 }
@@ -474,63 +416,6 @@ effect_reset(struct opnic_model_dev *dev, struct opnic_watch *w, uint32_t val)
 	}
 	opnic_model_st32(dev->bar0 + w->off, 0);
 	w->shadow = 0;
-}
-
-static uint32_t
-link_reg(struct opnic_model_dev *dev, uint32_t reg)
-{
-	return opnic_model_ld32(dev->bar0 + dev->blk[OPNIC_BLK_LINK] + reg);
-}
-
-/*
- * A clear the device sampled (spec 3.3): it clears the CAUSE bits set
- * before the device last sampled CAUSE_CLR. A bit set since then may have
- * been set after the driver's write (the device cannot order the two), so
- * it stays set: a spurious cause costs the driver one STATUS read, a lost
- * one a stale link.
- */
-static void
-cause_clear(struct opnic_model_dev *dev, uint32_t val)
-{
-	uint32_t off = dev->blk[OPNIC_BLK_LINK];
-	uint32_t keep = val & dev->cause_new;
-
-	dev->cause_clr_kept += (uint64_t)__builtin_popcount(keep);
-	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_CAUSE,
-		    link_reg(dev, OPNIC_LINK_CAUSE) & ~(val & ~keep));
-}
-
-static void
-effect_cause_clr(struct opnic_model_dev *dev, struct opnic_watch *w,
-		 uint32_t val)
-{
-	(void)w;
-	cause_clear(dev, val);
-}
-
-/* Sample CAUSE_CLR now (before a new cause is recorded): a clear already
- * written is older than the cause about to be set. */
-static void
-cause_clr_sample(struct opnic_model_dev *dev)
-{
-	uint32_t off = dev->blk[OPNIC_BLK_LINK] + OPNIC_LINK_CAUSE_CLR;
-	uint32_t v = opnic_model_ld32(dev->bar0 + off);
-
-	if (v != 0 && opnic_model_mem_enabled(dev)) {
-		opnic_model_st32(dev->bar0 + off, 0);
-		cause_clear(dev, v);
-	}
-	dev->cause_new = 0;
-}
-
-static void
-effect_intr_en(struct opnic_model_dev *dev, struct opnic_watch *w,
-	       uint32_t val)
-{
-	(void)w;
-	/* A cause already pending raises the vector once it is enabled. */
-	if ((val & 1) && (link_reg(dev, OPNIC_LINK_CAUSE) & OPNIC_CAUSE_LSC))
-		opnic_model_raise(dev, OPNIC_VEC_LSC);
 }
 
 static void
@@ -608,31 +493,6 @@ opnic_model_scan_registers(struct opnic_model_dev *dev)
 			dev->ro_writes_restored++;
 		}
 	}
-}
-
-void
-opnic_model_set_link(struct opnic_model_dev *dev, int up)
-{
-	uint32_t off = dev->blk[OPNIC_BLK_LINK];
-
-	up = up != 0;
-	if (dev->link_up == up)
-		return;
-	dev->link_up = (uint8_t)up;
-	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_STATUS, up ? OPNIC_LINK_UP : 0);
-	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_SPEED, up ? dev->speed : 0);
-	/* The new state first, then a clear the driver wrote before this
-	 * change, then the cause of this change (spec 3.3). The fence pairs
-	 * with the driver's between its CAUSE_CLR write and its STATUS read:
-	 * a clear not seen here finds the new STATUS there. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (dev->in_reset == OPNIC_RST_NONE)
-		cause_clr_sample(dev);
-	opnic_model_dev_set_reg(dev, off + OPNIC_LINK_CAUSE,
-		    link_reg(dev, OPNIC_LINK_CAUSE) | OPNIC_CAUSE_LSC);
-	dev->cause_new |= OPNIC_CAUSE_LSC;
-	if (link_reg(dev, OPNIC_LINK_INTR_EN) & 1)
-		opnic_model_raise(dev, OPNIC_VEC_LSC);
 }
 
 static void

@@ -60,4 +60,14 @@ uint8_t *opnic_model_msix_entry(struct opnic_model_dev *dev,
 void opnic_model_pba_publish(struct opnic_model_dev *dev, unsigned int word);
 void opnic_model_msix_service(struct opnic_model_dev *dev);
 
+/* Config space at power-up (opnic_model_cfg.c). */
+void opnic_model_cfg_init(struct opnic_model_dev *dev);
+
+/* Link block register effects (opnic_model_link.c). */
+struct opnic_watch;
+void opnic_model_effect_cause_clr(struct opnic_model_dev *dev,
+				  struct opnic_watch *w, uint32_t val);
+void opnic_model_effect_intr_en(struct opnic_model_dev *dev,
+				struct opnic_watch *w, uint32_t val);
+
 #endif /* _OPNIC_MODEL_INTERNAL_H_ */
