@@ -166,4 +166,11 @@ int opnic_hw_intr_enable(struct opnic_io *io, int on);
 int opnic_hw_intr_drain(struct opnic_io *io);
 void opnic_hw_intr_fini(struct opnic_io *io);
 
+/* A register of the ID block (spec 3.1). */
+static inline uint32_t
+opnic_hw_id_read(const struct opnic_io *io, uint32_t off)
+{
+	return vbar_read32(&io->blk[OPNIC_BLK_ID], off);
+}
+
 #endif /* _OPNIC_HW_H_ */
