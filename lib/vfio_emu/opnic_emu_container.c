@@ -25,7 +25,7 @@ emu_container_alloc(void)
 
 	for (i = 0; i < EMU_MAX_CONTAINERS; i++)
 		if (!emu_containers.ct[i].used) {
-			emu_containers.ct[i] = (struct emu_container){ 1, -1, 0, 0 };
+			emu_containers.ct[i] = (struct emu_container){ 1, -1, 0, 0, 1 };
 			return i;
 		}
 	return -1;
@@ -52,14 +52,26 @@ emu_container_open(int flags)
 	return fd;
 }
 
+/* The container goes when its fd is closed and no group is in it any more:
+ * as in the kernel, a group keeps its container (and here its model
+ * connection) alive after the container fd was closed. */
+static void
+container_release_if_unused(struct emu_container *ct)
+{
+	if (ct->fd_open || ct->ngroups > 0)
+		return;
+	if (ct->sock >= 0)
+		emu_real.close(ct->sock);
+	*ct = (struct emu_container){ 0, -1, 0, 0, 0 };
+}
+
 void
 emu_container_close(int c)
 {
 	struct emu_container *ct = &emu_containers.ct[c];
 
-	if (ct->sock >= 0)
-		emu_real.close(ct->sock);
-	ct->used = 0;
+	ct->fd_open = 0;
+	container_release_if_unused(ct);
 }
 
 void
@@ -73,6 +85,7 @@ emu_container_drop_group(int c)
 	if (--ct->ngroups <= 0) {
 		ct->ngroups = 0;
 		ct->iommu_set = 0;
+		container_release_if_unused(ct);
 	}
 }
 

@@ -57,6 +57,11 @@ emu_group_close(int g)
 
 	d->group_open = 0;
 	d->group_inherited = 0;
+	/* The kernel takes a closed group out of its container
+	 * (vfio_group_try_dissolve_container): the model must let the device
+	 * go, as on VFIO_GROUP_UNSET_CONTAINER. */
+	if (d->container >= 0)
+		emu_model_detach(d);
 	emu_container_drop_group(d->container);
 	d->container = -1;
 }

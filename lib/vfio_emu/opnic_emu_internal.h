@@ -145,6 +145,7 @@ struct emu_container {
 	int sock;		/* connection to the model, -1 until a group joins */
 	int iommu_set;
 	int ngroups;
+	int fd_open;		/* the container fd is open (groups keep it alive) */
 };
 
 struct emu_container_table {

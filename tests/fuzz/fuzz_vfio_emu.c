@@ -55,7 +55,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct emu_config emu_cfg;
 struct emu_libc emu_real;
 static int verbose;
-static int known_bugs;	/* FUZZ_KNOWN_BUGS=1: see container_in_use() */
 
 void
 emu_libc_resolve(void)
@@ -414,7 +413,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	known_bugs = getenv("FUZZ_KNOWN_BUGS") != NULL;
 	unsetenv("OPNIC_EMU_BAR0_SIZE");
 	unsetenv("OPNIC_PAGE_SIZE");
 	emu_libc_resolve();
@@ -630,34 +628,11 @@ do_region(struct state *s, struct fuzz_in *in)
 }
 
 /*
- * Known bugs, reached only with FUZZ_KNOWN_BUGS=1 until they are fixed
- * (the inputs are in tests/fuzz/crashes/fuzz_vfio_emu/, doc/fuzzing.md):
- *  - closing a container fd while a group is still in it: the container
- *    slot is freed with its model socket closed but sock and iommu_set
- *    kept, the group still points at it, GET_DEVICE_FD still succeeds and
- *    the device's requests are sent on the closed socket's fd number.
- */
-
-static int
-container_in_use(int fd)
-{
-	struct emu_fd *e = emu_fd_entry(fd);
-	unsigned int i;
-
-	if (e == NULL || e->kind != EMU_FD_CONTAINER)
-		return 0;
-	for (i = 0; i < NDEV; i++)
-		if (emu_devices.dev[i].container == e->obj)
-			return 1;
-	return 0;
-}
-
-/*
  * Closing a group fd takes the group out of its container (the kernel's
  * vfio_group_try_dissolve_container): the model must no longer have the
- * device attached. Known bug, checked with FUZZ_KNOWN_BUGS=1: the
- * emulation's group close sends no DETACH, so the device stays attached
- * (and running, not reset) on the container's connection.
+ * device attached (the regression input
+ * tests/fuzz/corpus/fuzz_vfio_emu/group-closed-no-detach: the emulation
+ * used to send no DETACH, so the device stayed attached and running).
  */
 static void
 close_checked(int fd)
@@ -668,7 +643,7 @@ close_checked(int fd)
 	if (e != NULL && e->kind == EMU_FD_GROUP)
 		dev = e->obj;
 	h_close(fd);
-	if (known_bugs && dev >= 0 && dev < NDEV)
+	if (dev >= 0 && dev < NDEV)
 		FUZZ_CHECK(__atomic_load_n(&model.owner[dev], __ATOMIC_ACQUIRE) < 0,
 			   "group of device %d closed, the model still has the "
 			   "device attached (no DETACH sent)", dev);
@@ -733,8 +708,6 @@ run(struct state *s, struct fuzz_in *in)
 				break;
 			i = fuzz_u8(in) % s->nfds;
 			fd = s->fds[i];
-			if (!known_bugs && container_in_use(fd))
-				break;	/* tests/fuzz/crashes/fuzz_vfio_emu */
 			s->fds[i] = s->fds[--s->nfds];
 			close_checked(fd);
 			break;
