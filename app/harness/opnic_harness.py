@@ -23,7 +23,7 @@ import time
 
 PCI_ADDRS = ('0000:0b:00.0', '0000:0b:01.0')
 PAGE_SIZES = {'4k': '4096', '64k': '65536', 'native': None}
-KERNELS = ('mappable', 'hole')
+KERNELS = ('mappable', 'hole', 'hole-nocap')
 
 
 class HarnessError(Exception):
@@ -82,7 +82,8 @@ def emu_env(build, config_dir, run_dir, kernel, page, base=None):
     """The environment under which an unmodified DPDK application sees the
     run directory's devices through the VFIO emulation (LD_PRELOAD)."""
     if kernel not in KERNELS:
-        raise HarnessError("--kernel '%s': expected 'mappable' or 'hole'" % kernel)
+        raise HarnessError("--kernel '%s': expected 'mappable' or 'hole' or 'hole-nocap'"
+                          % kernel)
     if page not in PAGE_SIZES:
         raise HarnessError("--page-size '%s': expected '4k', '64k' or 'native'" % page)
     env = dict(os.environ if base is None else base)

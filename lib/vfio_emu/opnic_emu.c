@@ -5,13 +5,19 @@
  * LD_PRELOAD into an unmodified DPDK application. It answers the
  * /dev/vfio/vfio container, the /dev/vfio/<group> nodes and the device fd
  * (ioctl, pread/pwrite on regions, mmap of BARs) the way vfio-pci does, with
- * two selectable kernel behaviours and host page sizes:
+ * three selectable kernel behaviours and host page sizes
+ * (doc/vfio-emulation-vs-kernel.md has the kernel source behind each):
  *
  *   OPNIC_KERNEL=mappable  Linux >= 4.16: the MSI-X BAR carries the
  *                          MSIX_MAPPABLE capability; the whole BAR maps.
- *   OPNIC_KERNEL=hole      Linux 4.7 .. 4.15: a SPARSE_MMAP capability lists
+ *   OPNIC_KERNEL=hole      Linux 4.6 .. 4.15: a SPARSE_MMAP capability lists
  *                          the areas around the host page(s) of the MSI-X
- *                          table; mmap overlapping the table fails (EINVAL).
+ *                          table as msix_sparse_mmap_cap() did (one zero
+ *                          area when the table's pages cover the BAR); mmap
+ *                          overlapping the table fails (EINVAL).
+ *   OPNIC_KERNEL=hole-nocap  Linux 3.6 .. 4.5: as hole, but no capability
+ *                          chain at all, and a BAR smaller than a page is
+ *                          neither MMAP nor mmap-able.
  *   OPNIC_PAGE_SIZE=4096|65536  the page size the process sees (sysconf,
  *                          getpagesize, getauxval) and vfio applies.
  *
@@ -76,10 +82,17 @@ emu_init(void)
 		_exit(2);
 	}
 	snprintf(emu_cfg.run, sizeof(emu_cfg.run), "%s", run);
-	emu_cfg.hole = k != NULL && strcmp(k, "hole") == 0;
 	emu_cfg.trace = getenv("OPNIC_EMU_TRACE") != NULL;
-	if (k != NULL && strcmp(k, "hole") != 0 && strcmp(k, "mappable") != 0) {
-		emu_log("OPNIC_KERNEL='%s': expected 'mappable' or 'hole'", k);
+	if (k == NULL || strcmp(k, "mappable") == 0) {
+		emu_cfg.hole = 0;
+	} else if (strcmp(k, "hole") == 0) {
+		emu_cfg.hole = 1;
+	} else if (strcmp(k, "hole-nocap") == 0) {
+		emu_cfg.hole = 1;
+		emu_cfg.nocap = 1;
+	} else {
+		emu_log("OPNIC_KERNEL='%s': expected 'mappable' or 'hole' or "
+			"'hole-nocap'", k);
 		_exit(2);
 	}
 	if (emu_page_init() != 0)

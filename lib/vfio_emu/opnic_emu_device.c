@@ -117,16 +117,25 @@ emu_msix_table_size(const struct emu_dev *d)
 	return d->hdr.msix_vectors * OPNIC_MSIX_ENTRY_SIZE;
 }
 
+/*
+ * The capability chain vfio-pci gives the MSI-X BAR (an MMAP BAR only).
+ * Linux >= 4.16: msix_mmappable_cap(). Linux 4.6 .. 4.15:
+ * msix_sparse_mmap_cap(), whose area count comes from one test (one area
+ * when the table's host pages start the BAR or reach its end, else two)
+ * and whose areas come from two others: when the table's pages cover the
+ * whole BAR it reports nr_areas 1 with one area of offset 0 and size 0 (the
+ * capability buffer is zeroed). Linux < 4.6: no capability at all.
+ */
 static size_t
-region_caps(const struct emu_dev *d, unsigned int index, uint8_t *buf,
-	    size_t cap_base)
+region_caps(const struct emu_dev *d, unsigned int index, uint8_t *buf)
 {
 	uint64_t page = (uint64_t)emu_page_size(), end, tstart, tend;
 	struct vfio_region_info_cap_sparse_mmap *sp;
 	struct vfio_info_cap_header *h;
-	unsigned int i = 0;
+	uint32_t nr, i = 0;
+	size_t size;
 
-	if (index != d->hdr.msix_bar || d->hdr.bar_size[index] == 0)
+	if (index != d->hdr.msix_bar || emu_cfg.nocap)
 		return 0;
 	if (!emu_cfg.hole) {
 		h = (struct vfio_info_cap_header *)buf;
@@ -135,16 +144,16 @@ region_caps(const struct emu_dev *d, unsigned int index, uint8_t *buf,
 		h->next = 0;
 		return sizeof(*h);
 	}
-	/* Linux 4.7..4.15 msix_sparse_mmap_cap(). */
-	(void)cap_base;
 	end = d->hdr.bar_size[index];
 	tstart = d->hdr.msix_table & ~(page - 1);
 	tend = (d->hdr.msix_table + emu_msix_table_size(d) + page - 1) & ~(page - 1);
+	nr = (tstart == 0 || tend >= end) ? 1 : 2;
+	size = sizeof(*sp) + nr * sizeof(sp->areas[0]);
+	memset(buf, 0, size);
 	sp = (struct vfio_region_info_cap_sparse_mmap *)buf;
 	sp->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
 	sp->header.version = 1;
-	sp->header.next = 0;
-	sp->reserved = 0;
+	sp->nr_areas = nr;
 	if (tstart != 0) {
 		sp->areas[i].offset = 0;
 		sp->areas[i].size = tstart;
@@ -153,10 +162,8 @@ region_caps(const struct emu_dev *d, unsigned int index, uint8_t *buf,
 	if (tend < end) {
 		sp->areas[i].offset = tend;
 		sp->areas[i].size = end - tend;
-		i++;
 	}
-	sp->nr_areas = i;
-	return sizeof(*sp) + i * sizeof(sp->areas[0]);
+	return size;
 }
 
 static int
@@ -184,9 +191,11 @@ device_region_info(struct emu_dev *d, struct vfio_region_info *ri)
 		ri->size = d->hdr.bar_size[idx];
 		if (ri->size != 0) {
 			ri->flags = VFIO_REGION_INFO_FLAG_READ |
-				    VFIO_REGION_INFO_FLAG_WRITE |
-				    VFIO_REGION_INFO_FLAG_MMAP;
-			ncaps = region_caps(d, idx, caps, sizeof(*ri));
+				    VFIO_REGION_INFO_FLAG_WRITE;
+			if (emu_bar_mmap_supported(ri->size)) {
+				ri->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+				ncaps = region_caps(d, idx, caps);
+			}
 		}
 	} else if (idx == VFIO_PCI_CONFIG_REGION_INDEX) {
 		ri->size = EMU_CFG_SIZE;

@@ -65,7 +65,11 @@ void emu_libc_resolve(void);
 struct emu_config {
 	int active;		/* a run dir with a model: emulate */
 	int trace;		/* OPNIC_EMU_TRACE=1: log every emulated call */
-	int hole;		/* OPNIC_KERNEL=hole: no MSIX_MAPPABLE */
+	int hole;		/* OPNIC_KERNEL=hole or hole-nocap: Linux < 4.16,
+				 * no MSIX_MAPPABLE, mmap refuses the table */
+	int nocap;		/* OPNIC_KERNEL=hole-nocap: Linux < 4.6, no
+				 * capability chain, no mmap of a BAR smaller
+				 * than a page */
 	char run[200];		/* run dir; a UNIX socket path must fit */
 	ino_t container_ino;	/* inode of run/vfio/vfio */
 };
@@ -175,6 +179,9 @@ ssize_t emu_region_rw(int fd, struct emu_dev *d, void *buf, size_t count,
 		      uint64_t pos, int wr);
 void *emu_region_mmap(struct emu_dev *d, void *addr, size_t len, int prot,
 		      int flags, int fd, off_t pos);
+/* vfio-pci's bar_mmap_supported[] for a memory BAR of this size: its
+ * region info says MMAP and mmap may map it. */
+int emu_bar_mmap_supported(uint64_t size);
 
 /* /sys (opnic_emu_sysfs.c). */
 int emu_sysfs_is_module(const char *path);

@@ -140,7 +140,21 @@ emu_region_rw(int fd, struct emu_dev *d, void *buf, size_t count, uint64_t pos,
 		    emu_real.pread(fd, buf, count, (off_t)(d->hdr.bar_off[idx] + off));
 }
 
-/* vfio_pci_mmap(), as in Linux 4.7 .. 4.15 and >= 4.16. */
+/* Linux >= 4.8 (vfio_pci_probe_mmaps()) maps a BAR smaller than a page
+ * when it starts on a page, as ours do (opnic_bar_phys()); before, a BAR
+ * needed size >= PAGE_SIZE, which hole-nocap (Linux < 4.6) keeps. */
+int
+emu_bar_mmap_supported(uint64_t size)
+{
+	return !emu_cfg.nocap || size >= (uint64_t)emu_page_size();
+}
+
+/*
+ * vfio_pci_mmap(): a shared mapping of whole pages inside the BAR, the
+ * BAR's length rounded up to a page (Linux >= 4.8; before, not rounded);
+ * on kernels before 4.16 (hole, hole-nocap) none that overlaps the bytes of
+ * the MSI-X table. Every refusal is EINVAL.
+ */
 void *
 emu_region_mmap(struct emu_dev *d, void *addr, size_t len, int prot, int flags,
 		int fd, off_t pos)
@@ -152,12 +166,15 @@ emu_region_mmap(struct emu_dev *d, void *addr, size_t len, int prot, int flags,
 	idx = (unsigned int)((uint64_t)pos >> EMU_REGION_SHIFT);
 	off = (uint64_t)pos & ((1ull << EMU_REGION_SHIFT) - 1);
 	if (idx > VFIO_PCI_BAR5_REGION_INDEX || d->hdr.bar_size[idx] == 0 ||
+	    !emu_bar_mmap_supported(d->hdr.bar_size[idx]) ||
 	    !(flags & MAP_SHARED) || len == 0 || (off & (page - 1))) {
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
 	plen = (len + page - 1) & ~(page - 1);	/* the vma is whole pages */
-	size = (d->hdr.bar_size[idx] + page - 1) & ~(page - 1);
+	size = d->hdr.bar_size[idx];
+	if (!emu_cfg.nocap)
+		size = (size + page - 1) & ~(page - 1);
 	if (off + plen > size) {
 		errno = EINVAL;
 		return MAP_FAILED;
