@@ -145,7 +145,8 @@ def main():
     tp.cmd('stop')
     rx = [tp.stats(port)['ipackets'] for port in (0, 1)]
     print('forwarded: ipackets %s' % rx)
-    check(min(rx) > 1000, 'no forwarding through the installed plugin: ipackets %s' % rx)
+    # More than tx_first's burst of 32 per port: frames went round the ports.
+    check(min(rx) > 64, 'no forwarding through the installed plugin: ipackets %s' % rx)
     rc = tp.quit()
     check(rc == 0, 'testpmd exit status %s' % rc)
     check.exit()
