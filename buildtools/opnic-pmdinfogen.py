@@ -80,7 +80,7 @@ class ElfObject:
             raise InputError('%s: ELF type %d, not a relocatable object (ET_REL): '
                              'run the generator on the objects before linking' % (what, hdr[0]))
         want = 64 if self.is64 else 40
-        if shoff == 0 or shentsize < want:
+        if shoff == 0 or shnum == 0 or shentsize < want:
             raise InputError('%s: no section headers (offset %d, entry size %d)'
                              % (what, shoff, shentsize))
         self.sections = []
@@ -122,6 +122,8 @@ class ElfObject:
             tab = self._section_bytes(idx)
             strtab = self._section_bytes(s[6])
             entsize = s[9] or (24 if self.is64 else 16)
+            if entsize < (24 if self.is64 else 16):
+                raise InputError('%s: symbol table entry size %d' % (self.what, entsize))
             for off in range(0, len(tab) - entsize + 1, entsize):
                 if self.is64:
                     name, _info, _other, shndx, value, size = struct.unpack_from(
