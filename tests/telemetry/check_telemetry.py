@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """DPDK telemetry answers for net_opnic ports, consistent with the driver
-and the device: testpmd (2 queues per port) on the model, then
+and the device: testpmd (2 queues per port, RSS off so that the traffic
+is queue 0's) on the model, then
 
   /ethdev/list           the ports testpmd has, one per emulated device
   /ethdev/info,N         the device's PCI address, the configured queues,
@@ -14,7 +15,8 @@ and the device: testpmd (2 queues per port) on the model, then
                          rx_no_desc; bytes = 64 x packets (--txpkts=64)
   /ethdev/xstats,N       the driver's own names in its order (read from
                          opnic_stats.c), the device counters equal to the
-                         model's, per-queue counters adding up to the stats
+                         model's, per-queue counters adding up to the stats,
+                         queue 0's doorbells no more than the driver rang
 
 and DPDK's own client (usertools/dpdk-telemetry.py) gives the same list.
 
@@ -43,7 +45,8 @@ DEV_XSTATS = {'rx_dev_no_descriptor_drops': 'rx_no_desc', 'rx_dev_filtered': 'rx
 a = t.args('BUILD PROFILE KERNEL PAGE', 'build', 'profile', 'kernel', 'page')
 run, model, tp = t.testpmd_on_model(
     a, 'opnic-tel', testpmd_args=('--forward-mode=io', '--rxq=%d' % NQ, '--txq=%d' % NQ,
-                                  '--txpkts=%d' % FRAME, '--nb-cores=1'))
+                                  '--txpkts=%d' % FRAME, '--nb-cores=1',
+                                  '--disable-rss'))
 check = t.Checks()
 devs = t.harness.pci_devices(run)
 
@@ -168,9 +171,12 @@ for p in ports:
             dev = st.get('%sq%d_doorbells' % (d, q))
             print('  %s queue %d: doorbells the driver rang %d, the device saw %s'
                   % (d, q, rings, 'no count' if dev is None else dev))
-            # opnic-ctl status counts the doorbells of the queues it shows.
-            check(dev is None or rings == dev, 'port %d: %s queue %d: the driver rang %d '
-                  'doorbells, the device saw %d' % (p, d, q, rings, dev or 0))
+            # opnic-ctl status counts queue 0's doorbells as the device saw
+            # them: a new value at its poll (writes between two polls count
+            # once). So at most what the driver rang, and some if it rang.
+            check(dev is None or (dev <= rings and (dev > 0) == (rings > 0)),
+                  'port %d: %s queue %d: the driver rang %d doorbells, the device saw %s'
+                  % (p, d, q, rings, dev))
     if p == 0:
         check(xs.get('lsc_interrupts', 0) >= 2, 'port 0: lsc_interrupts %s after a link down '
               'and up' % xs.get('lsc_interrupts'))
