@@ -32,6 +32,7 @@ if ! scripts/cross-sysroot.sh arm64; then
 	echo "SKIP arm64: cross toolchain (gcc-aarch64-linux-gnu, qemu-user-static) or the Debian 12 arm64 sysroot could not be installed"
 	exit 77
 fi
+t_sys=$SECONDS
 if [ ! -f build/build.ninja ]; then
 	quiet build/arm64/native-setup.log \
 		meson setup build -Ddpdk_sdk="$top/build/sdk/include" ||
@@ -44,4 +45,8 @@ if [ ! -f "$arm/build.ninja" ]; then
 		{ echo "arm64: cross build setup failed"; exit 1; }
 fi
 quiet build/arm64/ninja.log ninja -C "$arm" || { echo "arm64 cross build failed"; exit 1; }
+t_build=$SECONDS
 meson test -C "$arm" --print-errorlogs --num-processes 1 --suite unit --suite qemu-user "$@"
+rc=$?
+echo "arm64: sysroot $t_sys s, builds $((t_build - t_sys)) s, tests $((SECONDS - t_build)) s"
+exit $rc
