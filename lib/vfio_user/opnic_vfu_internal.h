@@ -126,5 +126,8 @@ int vfu_handle_dma_unmap(struct opnic_vfu *v, struct vfu_msg *x);
 void vfu_dma_drop_all(struct opnic_vfu *v);
 void vfu_irqs_drop_all(struct opnic_vfu *v);
 void vfu_vbar_reset(struct opnic_vfu *v);
+/* The client is gone: close it, drop its mappings and triggers, release
+ * the device (opnic_vfu_server.c). Takes the lock. */
+void vfu_conn_drop(struct opnic_vfu *v);
 
 #endif /* _OPNIC_VFU_INTERNAL_H_ */
