@@ -86,64 +86,64 @@ sparse_areas(const struct opnic_vfu *v, uint64_t size,
 int
 vfu_handle_region_info(struct opnic_vfu *v, struct vfu_msg *x)
 {
-	struct {
-		struct vfio_region_info ri;
-		struct vfio_region_info_cap_sparse_mmap sp;
-		struct vfio_region_sparse_mmap_area area[3];
-	} rep;
+	struct vfio_region_info ri;
+	struct vfio_region_info_cap_sparse_mmap sp;
+	struct vfio_region_sparse_mmap_area area[3];
+	uint8_t out[sizeof(ri) + sizeof(sp) + sizeof(area)];
 	uint32_t argsz, idx, need;
+	unsigned int na = 0;
 	size_t caps = 0;
 
-	if (x->len != sizeof(rep.ri))
+	if (x->len != sizeof(ri))
 		return vfu_msg_error(x, EINVAL, "region info payload of %u bytes: "
-				     "expected %zu", x->len, sizeof(rep.ri));
-	memcpy(&rep.ri, x->payload, sizeof(rep.ri));
-	argsz = rep.ri.argsz;
-	idx = rep.ri.index;
-	if (argsz < sizeof(rep.ri))
+				     "expected %zu", x->len, sizeof(ri));
+	memcpy(&ri, x->payload, sizeof(ri));
+	argsz = ri.argsz;
+	idx = ri.index;
+	if (argsz < sizeof(ri))
 		return vfu_msg_error(x, EINVAL, "region info argsz %u: expected "
-				     "at least %zu", argsz, sizeof(rep.ri));
+				     "at least %zu", argsz, sizeof(ri));
 	/* vfio-pci: no VGA region on a device that is not VGA. */
 	if (idx >= VFU_NUM_REGIONS || idx == VFIO_PCI_VGA_REGION_INDEX)
 		return vfu_msg_error(x, EINVAL, "region %u: no such region", idx);
-	memset(&rep, 0, sizeof(rep));
-	rep.ri.index = idx;
+	memset(&ri, 0, sizeof(ri));
+	memset(&sp, 0, sizeof(sp));
+	ri.index = idx;
 	if (idx <= VFIO_PCI_BAR5_REGION_INDEX && v->cfg.bar_size[idx] != 0) {
-		rep.ri.size = v->cfg.bar_size[idx];
-		rep.ri.offset = v->cfg.bar_off[idx];
-		rep.ri.flags = VFIO_REGION_INFO_FLAG_READ |
-			       VFIO_REGION_INFO_FLAG_WRITE;
+		ri.size = v->cfg.bar_size[idx];
+		ri.offset = v->cfg.bar_off[idx];
+		ri.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 		/* mmap needs the fd, and the client must take one. */
 		if (v->caps.client_max_fds >= 1)
-			rep.ri.flags |= VFIO_REGION_INFO_FLAG_MMAP;
-		if ((rep.ri.flags & VFIO_REGION_INFO_FLAG_MMAP) &&
+			ri.flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		if ((ri.flags & VFIO_REGION_INFO_FLAG_MMAP) &&
 		    idx == v->cfg.m->prof.msix_bar) {
-			unsigned int na = sparse_areas(v, rep.ri.size, rep.area);
-
-			rep.sp.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
-			rep.sp.header.version = 1;
-			rep.sp.header.next = 0;
-			rep.sp.nr_areas = na;
-			caps = sizeof(rep.sp) + na * sizeof(rep.area[0]);
+			na = sparse_areas(v, ri.size, area);
+			sp.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+			sp.header.version = 1;
+			sp.header.next = 0;
+			sp.nr_areas = na;
+			caps = sizeof(sp) + na * sizeof(area[0]);
 		}
 	} else if (idx == VFIO_PCI_CONFIG_REGION_INDEX) {
-		rep.ri.size = VFU_CFG_SIZE;
-		rep.ri.flags = VFIO_REGION_INFO_FLAG_READ |
-			       VFIO_REGION_INFO_FLAG_WRITE;
+		ri.size = VFU_CFG_SIZE;
+		ri.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 	}
-	need = (uint32_t)(sizeof(rep.ri) + caps);
-	rep.ri.argsz = need;
+	need = (uint32_t)(sizeof(ri) + caps);
+	ri.argsz = need;
 	if (caps != 0) {
-		rep.ri.flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		ri.flags |= VFIO_REGION_INFO_FLAG_CAPS;
 		/* The kernel's size protocol: too small, say what is needed
 		 * and send the fixed part only. */
 		if (argsz >= need)
-			rep.ri.cap_offset = sizeof(rep.ri);
+			ri.cap_offset = sizeof(ri);
 	}
-	if (rep.ri.flags & VFIO_REGION_INFO_FLAG_MMAP &&
-	    (caps == 0 || argsz >= need))
+	if ((ri.flags & VFIO_REGION_INFO_FLAG_MMAP) && (caps == 0 || argsz >= need))
 		x->rep_fd = v->bar_fd;
-	return vfu_reply_put(x, &rep, argsz >= need ? need : sizeof(rep.ri));
+	memcpy(out, &ri, sizeof(ri));
+	memcpy(out + sizeof(ri), &sp, sizeof(sp));
+	memcpy(out + sizeof(ri) + sizeof(sp), area, na * sizeof(area[0]));
+	return vfu_reply_put(x, out, argsz >= need ? need : sizeof(ri));
 }
 
 /* How many interrupts of a type the device has: no INTx pin, no MSI

@@ -30,7 +30,9 @@
  * message with its JSON. */
 #define VFU_MAX_MSG		(VFU_MAX_XFER + 4096u)
 /* A client that stops in the middle of a message for this long is cut. */
+#ifndef VFU_READ_TIMEOUT_MS	/* the fuzz build waits for nothing */
 #define VFU_READ_TIMEOUT_MS	2000
+#endif
 /* The page size of the sparse areas and of DMA_MAP (our pgsizes). */
 #define VFU_PAGE		4096ull
 /* Mappings the model cannot reach (no fd, read-only) we keep track of. */
