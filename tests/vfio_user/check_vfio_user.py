@@ -16,6 +16,7 @@ import errno
 import mmap
 import os
 import select
+import socket
 import stat
 import struct
 import sys
@@ -35,6 +36,8 @@ IOVA = 0x10000000
 DMA_SIZE = 1 << 20
 NFRAMES = 8
 RING = 64
+# struct opnic_msg on model.sock (lib/vfio_emu/opnic_emu_proto.h)
+MODEL_MSG_SIZE = 8 + 16 + 3072
 
 
 def profile_of(name):
@@ -269,6 +272,10 @@ def main():
     check(s['tx_pkts'] == NFRAMES and s['rx_pkts'] == NFRAMES and s['dma_errors'] == 0,
           'model counters tx %d rx %d dma_errors %d' % (s['tx_pkts'], s['rx_pkts'],
                                                         s['dma_errors']))
+    check(s['owner'] == 'vfio-user' and s['vfu_clients'] == 1 and
+          s['vfu_dma_maps'] == 1 and s['vfu_dma_unreachable'] == 0,
+          'status: owner %r vfu_clients %r vfu_dma_maps %r'
+          % (s.get('owner'), s.get('vfu_clients'), s.get('vfu_dma_maps')))
     print('DMA: %d frames TX -> loopback -> RX through the memfd; model tx %d rx %d'
           % (got, s['tx_pkts'], s['rx_pkts']))
 
@@ -304,6 +311,21 @@ def main():
           'after DEVICE_RESET: scratch 0x%x resets %d (was %d)'
           % (c.read32(0, idb + 0x20), model.status(0)['resets'], resets))
 
+    # ---- one transport at a time: model.sock's ATTACH (the LD_PRELOAD
+    # path's) is refused while the vfio-user client holds the device
+    ms = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ms.settimeout(5)
+    ms.connect(os.path.join(run, 'model.sock'))
+    ms.send(struct.pack('<II', 1, 0).ljust(MODEL_MSG_SIZE, b'\0'))
+    status = struct.unpack_from('<i', ms.recv(MODEL_MSG_SIZE), 8)[0]
+    check(status == -errno.EBUSY, 'model.sock ATTACH while a vfio-user client '
+          'holds the device: status %d, expected -EBUSY' % status)
+    # A removed device: BAR access fails with EIO, as the kernel's does.
+    model.ctl('fault', 0, 'remove')
+    err = vu.expect_error(c.read, errno.EIO, 0, 0, 4)
+    check(err is None, 'REGION_READ on a removed device: %s' % err)
+    model.ctl('fault', 0, 'restore')
+
     # ---- one client at a time; a disconnect leaves the model serving
     c2 = vu.Client(path)
     check(c2.closed_within(2), 'a second client was not closed')
@@ -318,6 +340,24 @@ def main():
     s = model.status(0)
     check(s['queues_running'] == 0, 'queues still running after the release: %d'
           % s['queues_running'])
+    c.close()
+    # The release happens when the control thread sees the EOF.
+    deadline = time.monotonic() + 3
+    while model.status(0)['owner'] != 'none' and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # The other way round: attached on model.sock, a vfio-user client is
+    # closed at once; detached, it is served.
+    ms.send(struct.pack('<II', 1, 0).ljust(MODEL_MSG_SIZE, b'\0'))
+    status = struct.unpack_from('<i', ms.recv(MODEL_MSG_SIZE), 8)[0]
+    check(status == 0, 'model.sock ATTACH after the client left: status %d' % status)
+    c = vu.Client(path)
+    check(c.closed_within(2), 'a vfio-user client while model.sock holds the device')
+    c.close()
+    ms.close()
+    time.sleep(0.2)
+    c = vu.Client(path)
+    c.version()
+    check(c.device_info()['num_regions'] == 9, 'a client after model.sock let go')
     c.close()
     mem.close()
     os.close(mfd)
