@@ -270,17 +270,19 @@ vfu_handle_set_irqs(struct opnic_vfu *v, struct vfu_msg *x)
 		return 0;
 	}
 	if (dtype == VFIO_IRQ_SET_DATA_EVENTFD) {
+		if (x->nfds != 0 && is.start + is.count > nvec)
+			return vfu_msg_error(x, EINVAL, "MSI-X vectors %u..%u: the "
+					     "server signals vectors 0..%u",
+					     is.start, is.start + is.count - 1,
+					     nvec - 1);
 		if (x->nfds != 0)
 			opnic_model_set_msix_ctrl(v->cfg.m, 1, 0);
 		for (i = 0; i < is.count; i++) {
 			uint32_t vec = is.start + i;
 			int fd = vfu_msg_take_fd(x, i);
 
-			if (vec < nvec) {
+			if (vec < nvec)
 				set_trigger(v, vec, fd);
-			} else if (fd >= 0) {
-				close(fd);
-			}
 		}
 		return 0;
 	}

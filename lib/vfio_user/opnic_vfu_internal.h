@@ -33,6 +33,8 @@
 #ifndef VFU_READ_TIMEOUT_MS	/* the fuzz build waits for nothing */
 #define VFU_READ_TIMEOUT_MS	2000
 #endif
+/* A client that reads none of a reply for this long is cut. */
+#define VFU_SEND_TIMEOUT_MS	2000
 /* The page size of the sparse areas and of DMA_MAP (our pgsizes). */
 #define VFU_PAGE		4096ull
 /* Mappings the model cannot reach (no fd, read-only) we keep track of. */
