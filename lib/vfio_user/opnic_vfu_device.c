@@ -131,12 +131,12 @@ vfu_handle_region_info(struct opnic_vfu *v, struct vfu_msg *x)
 	}
 	need = (uint32_t)(sizeof(ri) + caps);
 	ri.argsz = need;
-	if (caps != 0) {
+	/* The kernel's size protocol: argsz too small for the caps, say what
+	 * is needed and send the fixed part only - without the CAPS flag,
+	 * which QEMU's vfio-user client takes to mean a valid cap_offset. */
+	if (caps != 0 && argsz >= need) {
 		ri.flags |= VFIO_REGION_INFO_FLAG_CAPS;
-		/* The kernel's size protocol: too small, say what is needed
-		 * and send the fixed part only. */
-		if (argsz >= need)
-			ri.cap_offset = sizeof(ri);
+		ri.cap_offset = sizeof(ri);
 	}
 	if ((ri.flags & VFIO_REGION_INFO_FLAG_MMAP) && (caps == 0 || argsz >= need))
 		x->rep_fd = v->bar_fd;
@@ -147,7 +147,9 @@ vfu_handle_region_info(struct opnic_vfu *v, struct vfu_msg *x)
 }
 
 /* How many interrupts of a type the device has: no INTx pin, no MSI
- * capability, MSI-X vectors; no error or request signalling. */
+ * capability, MSI-X vectors; one error and one request interrupt, as
+ * vfio-pci reports for a PCIe function (their eventfds are kept, never
+ * signalled: the model has no AER and is never unplugged). */
 static int
 irq_count(const struct opnic_vfu *v, uint32_t index)
 {
@@ -160,7 +162,7 @@ irq_count(const struct opnic_vfu *v, uint32_t index)
 		return (int)v->cfg.m->prof.msix_vectors;
 	case VFIO_PCI_ERR_IRQ_INDEX:
 	case VFIO_PCI_REQ_IRQ_INDEX:
-		return 0;
+		return 1;
 	default:
 		return -1;
 	}
@@ -206,10 +208,42 @@ set_trigger(struct opnic_vfu *v, uint32_t vec, int fd)
 	opnic_model_set_vector_mask(v->cfg.m, vec, fd < 0);
 }
 
+/* The error (0) or request (1) interrupt: TRIGGER with an eventfd keeps
+ * it, without one (or DATA_NONE count 0) drops it; firing it from the
+ * client (NONE/BOOL) signals it as vfio-pci's loopback does. */
+static int
+set_aux(struct opnic_vfu *v, struct vfu_msg *x, unsigned int which,
+	uint32_t dtype, uint32_t action, uint32_t count)
+{
+	int *slot = &v->aux_fd[which];
+	uint64_t one = 1;
+
+	if (action != VFIO_IRQ_SET_ACTION_TRIGGER)
+		return vfu_msg_error(x, EINVAL, "%s interrupt: only TRIGGER",
+				     which ? "request" : "error");
+	if (dtype == VFIO_IRQ_SET_DATA_EVENTFD || count == 0) {
+		if (*slot >= 0)
+			close(*slot);
+		*slot = vfu_msg_take_fd(x, 0);
+		return 0;
+	}
+	if ((dtype == VFIO_IRQ_SET_DATA_NONE ||
+	     x->payload[offsetof(struct vfio_irq_set, data)]) &&
+	    *slot >= 0 && write(*slot, &one, sizeof(one)) < 0)
+		return vfu_msg_error(x, errno, "eventfd write");
+	return 0;
+}
+
 void
 vfu_irqs_drop_all(struct opnic_vfu *v)
 {
 	uint32_t vec;
+
+	for (vec = 0; vec < 2; vec++)
+		if (v->aux_fd[vec] >= 0) {
+			close(v->aux_fd[vec]);
+			v->aux_fd[vec] = -1;
+		}
 
 	for (vec = 0; vec < v->cfg.nirq; vec++)
 		if (v->cfg.irq_fd[vec] >= 0)
@@ -256,6 +290,9 @@ vfu_handle_set_irqs(struct opnic_vfu *v, struct vfu_msg *x)
 				     is.count, x->nfds);
 	if (count == 0)
 		return 0;	/* "disable all" of a type the device lacks */
+	if (is.index == VFIO_PCI_ERR_IRQ_INDEX || is.index == VFIO_PCI_REQ_IRQ_INDEX)
+		return set_aux(v, x, is.index - VFIO_PCI_ERR_IRQ_INDEX, dtype,
+			       action, is.count);
 	if (is.index != VFIO_PCI_MSIX_IRQ_INDEX)
 		return vfu_msg_error(x, EINVAL, "irq index %u: not served",
 				     is.index);

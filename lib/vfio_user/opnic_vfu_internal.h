@@ -86,6 +86,7 @@ struct opnic_vfu {
 	struct vfu_unreachable unr[VFU_MAX_UNREACHABLE];
 	unsigned int nunr;
 	uint32_t vbar[6];		/* the virtualized BAR registers */
+	int aux_fd[2];			/* error and request eventfds, -1 */
 	int trace;
 	struct opnic_vfu_stats st;
 };

@@ -33,6 +33,7 @@ opnic_vfu_create(const struct opnic_vfu_dev_cfg *cfg, char *err, size_t errlen)
 	v->conn = -1;
 	v->lfd = -1;
 	v->bar_fd = -1;
+	v->aux_fd[0] = v->aux_fd[1] = -1;
 	v->trace = getenv("OPNIC_MODEL_TRACE") != NULL;
 	opnic_dma_init(v->dma);
 	vfu_vbar_reset(v);
