@@ -630,9 +630,10 @@ def start_failure(text):
     """The line of a DPDK program's output that says why it did not start
     (its last EAL/PMD error line, else its last line)."""
     lines = [ln.strip() for ln in text.replace('\r', '').split('\n') if ln.strip()]
-    for ln in reversed(lines):
-        if re.search(r'(?i)(error|cannot|fail|no free|not enough|invalid|refus)', ln):
-            return ln[:200]
+    for pattern in (r'FATAL', r'Cause: ', r'(?i)(error|cannot|fail|no free|not enough|invalid|refus)'):
+        hit = [ln for ln in lines if re.search(pattern, ln) and 'Unregistering' not in ln]
+        if hit:
+            return hit[0][:200]
     return lines[-1][:200] if lines else 'no output'
 
 
@@ -736,7 +737,8 @@ class TwoProcessPeer:
                 len(ports), start_failure(self.measured.text()))
             return
         if not self._wait_links(10.0):
-            r['error'] = 'measured ports never reported link up'
+            r['error'] = 'measured ports never reported link up: ' + start_failure(
+                self.measured.text())
             return
         self.measured.cmd('start tx_first')
         time.sleep(warmup)
