@@ -627,14 +627,16 @@ def peer_pair_vdevs(kind, run_dir, queue_size=1024):
 
 
 def start_failure(text):
-    """The line of a DPDK program's output that says why it did not start
-    (its last EAL/PMD error line, else its last line)."""
+    """What a DPDK program's output says about why it did not start: its
+    first error line (EAL's FATAL line if it has one) and, if it exited,
+    the Cause line; else its last line."""
     lines = [ln.strip() for ln in text.replace('\r', '').split('\n') if ln.strip()]
-    for pattern in (r'FATAL', r'Cause: ', r'(?i)(error|cannot|fail|no free|not enough|invalid|refus)'):
-        hit = [ln for ln in lines if re.search(pattern, ln) and 'Unregistering' not in ln]
-        if hit:
-            return hit[0][:200]
-    return lines[-1][:200] if lines else 'no output'
+    err = r'(?i)(error|cannot|fail|no free|not enough|invalid|refus)'
+    first = [ln for ln in lines if 'FATAL' in ln] or \
+        [ln for ln in lines if re.search(err, ln) and 'Unregistering' not in ln]
+    cause = [ln for ln in lines if ln.startswith('Cause: ')]
+    said = (first[:1] + [c for c in cause[-1:] if c not in first[:1]]) or lines[-1:]
+    return '; '.join(said)[:240] if said else 'no output'
 
 
 def remove_prefix_files(prefix, huge_dir='/dev/hugepages'):
