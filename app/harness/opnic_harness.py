@@ -721,11 +721,9 @@ class TwoProcessPeer:
         except HarnessError:
             r['error'] = 'backend testpmd did not start: ' + start_failure(self.backend.text())
             return
-        socks = [p for p in (os.path.join(self.run_dir, f) for f in os.listdir(self.run_dir))
-                 if p.endswith('.sock')]
         if self.kind == 'virtio-user' and not self._wait_files(
                 [os.path.join(self.run_dir, 'vhost%d.sock' % p) for p in (0, 1)], 5.0):
-            r['error'] = 'backend made no vhost-user sockets (have %s)' % socks
+            r['error'] = 'backend made no vhost-user sockets in %s within 5 s' % self.run_dir
             return
         self.backend.cmd('start')
         try:
