@@ -676,11 +676,13 @@ class TwoProcessPeer:
         common = ['--nb-cores=1', '--forward-mode=io', '--rxq=1', '--txq=1',
                   '--rxd=%d' % desc, '--txd=%d' % desc, '--burst=%d' % burst,
                   '--no-lsc-interrupt', '--txpkts=%d' % pkt_len]
-        # Two lcores on one CPU: testpmd needs a forwarding lcore besides
-        # its main one, which waits at the prompt.
+        # One hugetlbfs file per memory segment list: vhost-user shares the
+        # front-end's memory by file descriptor, at most 8 regions.
         seg = ['--single-file-segments']
         # The backend's links are down until the measured side connects:
         # no 9-second link check at its start.
+        # The backend's two lcores share one CPU: testpmd needs a
+        # forwarding lcore besides its main one, which waits at the prompt.
         self.backend = Testpmd.on_vdevs(
             self.backend_vdevs, common + ['--disable-link-check'], prefix=self.prefixes[0],
             eal_args=['--lcores', '0@%d,1@%d' % (backend_cpu, backend_cpu)] + seg,
