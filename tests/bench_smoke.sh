@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # opnic-bench --quick runs and its output parses: every case has numbers, the
-# opnic cases passed their own packet checks, the targets table exists.
+# opnic cases passed their own packet checks, the targets table exists, and
+# the two-process peers (virtio-user/vhost-user, memif) started and measured.
 set -u
 build=$1
 out=$(mktemp -d /dev/shm/opnic-bench.XXXXXX)
@@ -19,4 +20,11 @@ done < <(tail -n +2 "$out/results.csv")
 for want in "## Targets" "fallback Mpps >= 0.95" "model >= 1.5 x one PMD core" "- DPDK: Debian libdpdk-dev 22.11"; do
 	grep -qF -- "$want" "$out/results.md" || { echo "FAIL: results.md lacks '$want'"; fail=1; }
 done
+# The peers whose device sits on the other core (issue 16) ran and measured.
+for peer in virtio-user-64 memif-2proc-64; do
+	grep -q "^$peer,.*,n/a\$" "$out/results.csv" ||
+		{ echo "FAIL: peer $peer: $(grep -F "| $peer |" "$out/results.md" || echo 'no row')"; fail=1; }
+done
+grep -qF "| net_opnic mapped / virtio-user |" "$out/results.md" ||
+	{ echo "FAIL: results.md lacks the issue 16 ratios"; fail=1; }
 exit $fail

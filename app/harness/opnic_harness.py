@@ -594,3 +594,184 @@ def pmd_log_facts(log):
         if re.search('vfio_bar: .*could not map', line):
             f['self_mapped'] = 1
     return f
+
+
+# ---- Two-process peers (issue 16): the measured testpmd's ports are
+# virtual devices whose other end is a second testpmd process, the backend,
+# busy on the other core, as the NIC model is for net_opnic.
+
+TWO_PROCESS_PEERS = ('virtio-user', 'memif-2proc')
+
+
+def peer_pair_vdevs(kind, run_dir, queue_size=1024):
+    """(backend vdevs, measured vdevs) of a two-process peer KIND: two ports
+    on each side, port N of the measured testpmd cabled to port N of the
+    backend through a socket in RUN_DIR."""
+    s = [os.path.join(run_dir, '%s%d.sock' % ('vhost' if kind == 'virtio-user' else 'memif', p))
+         for p in (0, 1)]
+    if kind == 'virtio-user':
+        # Packed ring, in-order, no mergeable RX buffers (the fastest
+        # virtio-net layout DPDK 22.11's scalar path has); queue_size as
+        # opnic's --rxd/--txd, since virtio ignores testpmd's nb_desc
+        # beyond the ring the device offers.
+        return (['net_vhost%d,iface=%s,queues=1,client=0' % (p, s[p]) for p in (0, 1)],
+                ['net_virtio_user%d,path=%s,queues=1,packed_vq=1,in_order=1,mrg_rxbuf=0,'
+                 'queue_size=%d' % (p, s[p], queue_size) for p in (0, 1)])
+    if kind == 'memif-2proc':
+        # Sockets as files in RUN_DIR (22.11 defaults to the abstract
+        # namespace); rsize 2^10 = 1024 slots, as opnic's rings.
+        a = 'socket-abstract=no,rsize=%d' % (queue_size.bit_length() - 1)
+        return (['net_memif%d,role=server,id=0,socket=%s,%s' % (p, s[p], a) for p in (0, 1)],
+                ['net_memif%d,role=client,id=0,socket=%s,%s' % (p, s[p], a) for p in (0, 1)])
+    raise HarnessError("two-process peer '%s': expected one of %s"
+                       % (kind, ', '.join(TWO_PROCESS_PEERS)))
+
+
+def start_failure(text):
+    """What a DPDK program's output says about why it did not start: its
+    first error line (EAL's FATAL line if it has one) and, if it exited,
+    the Cause line; else its last line."""
+    lines = [ln.strip() for ln in text.replace('\r', '').split('\n') if ln.strip()]
+    err = r'(?i)(error|cannot|fail|no free|not enough|invalid|refus)'
+    first = [ln for ln in lines if 'FATAL' in ln] or \
+        [ln for ln in lines if re.search(err, ln) and 'Unregistering' not in ln]
+    cause = [ln for ln in lines if ln.startswith('Cause: ')]
+    said = (first[:1] + [c for c in cause[-1:] if c not in first[:1]]) or lines[-1:]
+    return '; '.join(said)[:240] if said else 'no output'
+
+
+def remove_prefix_files(prefix, huge_dir='/dev/hugepages'):
+    """Remove what a finished DPDK process of file prefix PREFIX leaves: its
+    hugetlbfs files and its runtime directory (only those of PREFIX)."""
+    import glob
+    import shutil
+    for p in glob.glob(os.path.join(huge_dir, glob.escape(prefix)) + 'map_*'):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
+    rt = os.path.join('/var/run/dpdk', prefix)
+    if prefix and os.path.isdir(rt):
+        shutil.rmtree(rt, ignore_errors=True)
+
+
+class TwoProcessPeer:
+    """One measurement of a two-process peer: the backend testpmd (io
+    forwarding between its two ports, both lcores pinned to BACKEND_CPU:
+    it receives what the measured side sent on one port and sends it on the
+    other, as the model's wire pair does) and the measured testpmd (main
+    lcore on BACKEND_CPU, forwarding lcore on FWD_CPU), with the same
+    testpmd options as opnic-testpmd's cases. `run` returns a dict: mpps,
+    cycles, tsc, and 'error' (why a side could not start or forward) if
+    it did not measure. Both processes are stopped and waited for by their
+    own ids; their sockets and logs live in RUN_DIR, their file prefixes are
+    named after it and their files removed afterwards."""
+
+    def __init__(self, kind, run_dir, backend_cpu=0, fwd_cpu=1, pkt_len=64,
+                 desc=1024, burst=32):
+        self.kind = kind
+        self.run_dir = run_dir
+        self.backend_vdevs, self.measured_vdevs = peer_pair_vdevs(kind, run_dir, desc)
+        tag = os.path.basename(run_dir.rstrip('/'))
+        self.prefixes = (tag + '-backend', tag + '-measured')
+        common = ['--nb-cores=1', '--forward-mode=io', '--rxq=1', '--txq=1',
+                  '--rxd=%d' % desc, '--txd=%d' % desc, '--burst=%d' % burst,
+                  '--no-lsc-interrupt', '--txpkts=%d' % pkt_len]
+        # One hugetlbfs file per memory segment list: vhost-user shares the
+        # front-end's memory by file descriptor, at most 8 regions.
+        seg = ['--single-file-segments']
+        # The backend's links are down until the measured side connects:
+        # no 9-second link check at its start.
+        # The backend's two lcores share one CPU: testpmd needs a
+        # forwarding lcore besides its main one, which waits at the prompt.
+        self.backend = Testpmd.on_vdevs(
+            self.backend_vdevs, common + ['--disable-link-check'], prefix=self.prefixes[0],
+            eal_args=['--lcores', '0@%d,1@%d' % (backend_cpu, backend_cpu)] + seg,
+            log=os.path.join(run_dir, 'backend.log'))
+        self.measured = Testpmd.on_vdevs(
+            self.measured_vdevs, common + ['--record-core-cycles'], prefix=self.prefixes[1],
+            eal_args=['--lcores', '0@%d,1@%d' % (backend_cpu, fwd_cpu)] + seg,
+            log=os.path.join(run_dir, 'measured.log'))
+
+    def _wait_files(self, paths, timeout):
+        deadline = time.monotonic() + timeout
+        while not all(os.path.exists(p) for p in paths):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _wait_links(self, timeout):
+        """True once both measured ports report their link up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if all(self.measured.link(p).get('status') == 'UP' for p in (0, 1)):
+                    return True
+            except (HarnessError, OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        return False
+
+    def _snapshot(self):
+        t = time.monotonic()
+        return t, [self.measured.stats(p) for p in (0, 1)]
+
+    def _measure(self, seconds, warmup, r):
+        """Both sides started: the same session as opnic-testpmd's."""
+        try:
+            self.backend.start()
+        except HarnessError:
+            r['error'] = 'backend testpmd did not start: ' + start_failure(self.backend.text())
+            return
+        if self.kind == 'virtio-user' and not self._wait_files(
+                [os.path.join(self.run_dir, 'vhost%d.sock' % p) for p in (0, 1)], 5.0):
+            r['error'] = 'backend made no vhost-user sockets in %s within 5 s' % self.run_dir
+            return
+        self.backend.cmd('start')
+        try:
+            self.measured.start()
+        except HarnessError:
+            r['error'] = 'measured testpmd did not start: ' + start_failure(self.measured.text())
+            return
+        ports = self.measured.telemetry('/ethdev/list')
+        if len(ports) != 2:
+            r['error'] = 'measured testpmd has %d ports, not 2: %s' % (
+                len(ports), start_failure(self.measured.text()))
+            return
+        if not self._wait_links(10.0):
+            r['error'] = 'measured ports never reported link up: ' + start_failure(
+                self.measured.text())
+            return
+        self.measured.cmd('start tx_first')
+        time.sleep(warmup)
+        w0 = self._snapshot()
+        time.sleep(seconds)
+        w1 = self._snapshot()
+        stop = self.measured.cmd('stop')
+        r['backend_stop'] = self.backend.cmd('stop')
+        n = sum(w1[1][p].get('ipackets', 0) - w0[1][p].get('ipackets', 0) for p in (0, 1))
+        r['mpps'] = n / (w1[0] - w0[0]) / 1e6 if w1[0] > w0[0] else 0.0
+        r['cycles'], r['tsc'] = core_cycles(stop)
+        if r['cycles'] is None or n == 0:
+            r['error'] = 'no traffic forwarded (%d packets in the window)' % n
+        r['rx'] = [w1[1][p].get('ipackets', 0) for p in (0, 1)]
+
+    def run(self, seconds=3.0, warmup=1.5):
+        r = {'kind': self.kind, 'mpps': 0.0, 'cycles': None, 'tsc': None}
+        try:
+            self._measure(seconds, warmup, r)
+        except (HarnessError, OSError, ValueError) as e:
+            r.setdefault('error', str(e).split('\n', 1)[0])
+        finally:
+            self.stop()
+        return r
+
+    def stop(self):
+        """Quit the measured side first (the front-end leaves), then the
+        backend; each waited for, killed only if it hangs."""
+        for tp in (self.measured, self.backend):
+            if tp.proc is not None:
+                tp.quit(timeout=15.0)
+        for p in self.prefixes:
+            remove_prefix_files(p)
