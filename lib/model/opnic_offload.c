@@ -77,13 +77,7 @@ parse_ipv4(const uint8_t *f, uint32_t len, struct opnic_pkt *p)
 	p->l3_len = (uint16_t)ihl;
 	if (ihl > 20)
 		p->ptype = (uint16_t)((p->ptype & ~0xf0u) | OPNIC_PTYPE_L3_IPV4_EXT);
-	if (tot > avail) {
-		p->l4_trunc = 1;
-		return;
-	}
-	p->l3_ok = 1;
 	p->proto = ip[9];
-	p->l4_len = tot - ihl;
 	if (be16(ip + 6) & 0x3fff) {	/* MF or a fragment offset */
 		p->frag = 1;
 		p->ptype |= OPNIC_PTYPE_L4_FRAG;
@@ -92,6 +86,12 @@ parse_ipv4(const uint8_t *f, uint32_t len, struct opnic_pkt *p)
 	} else if (p->proto == IPPROTO_UDP_) {
 		p->ptype |= OPNIC_PTYPE_L4_UDP;
 	}
+	if (tot > avail) {
+		p->l4_trunc = 1;	/* the IP length says more than came */
+		return;
+	}
+	p->l3_ok = 1;
+	p->l4_len = tot - ihl;
 }
 
 static void
