@@ -610,13 +610,14 @@ test_tx_errors(void)
 static int
 test_shadow_v2(void)
 {
-	uint32_t *line0 = (void *)(T.host + TX_SHADOW);
 	struct opnic_shadow_v2 *sh;
+	uint32_t *line0;
 	uint8_t f[64];
 	unsigned int i;
 
 	TEST_ASSERT(t_setup("qdma64k-v2", 1) == 0, "setup");
 	sh = (void *)(T.host + TX_SHADOW);
+	line0 = (void *)sh;
 	memset(sh, 0x5a, sizeof(*sh));
 	sh->drv_prod = 0;
 	TEST_ASSERT_EQUAL(q_setup(0, TX_RING, TX_HEAD, TX_SHADOW, 6, 0),
