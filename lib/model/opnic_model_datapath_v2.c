@@ -103,6 +103,17 @@ tx_frame(struct opnic_model_dev *dev, const struct opnic_tx_desc_v2 *d,
 
 	if (total < 14 || total > OPNIC_MODEL_MAX_FRAME)
 		return OPNIC_TXE_TOO_LONG;
+	if (nseg == 1 && !(d[0].flags & (OPNIC_TXF_VLAN | OPNIC_TXF_IP_CSUM |
+					 OPNIC_TXF_L4_MASK))) {
+		/* One segment, nothing to change: sent from host memory as
+		 * version 1 does (no staging copy). */
+		const uint8_t *p = opnic_dma_ptr(dev->dma, d[0].addr, total);
+
+		if (p == NULL)
+			return OPNIC_TXE_DMA;
+		opnic_model_wire_send(dev, p, total);
+		return OPNIC_TXE_NONE;
+	}
 	for (i = 0; i < nseg; i++) {
 		const uint8_t *p = opnic_dma_ptr(dev->dma, d[i].addr, d[i].len);
 
