@@ -243,4 +243,214 @@ _Static_assert(sizeof(struct opnic_rx_desc) == 16, "rx desc is 16 bytes");
 _Static_assert(sizeof(struct opnic_cpl) == 16, "completion is 16 bytes");
 _Static_assert(sizeof(struct opnic_shadow) == 64, "shadow is 64 bytes");
 
+/*
+ * Revision 2 (spec 9): version 2 of the mac, qcfg and rss blocks. Everything
+ * above is revision 1 and stays valid; a block's version in the directory
+ * says which layout it has. A driver that knows version 1 only refuses a
+ * version-2 block (OPNIC_BLK_VERSION above is what it knows).
+ */
+#define OPNIC_BLK_VERSION_2	2
+
+/* The newest version this header defines for a block type. */
+static inline unsigned int
+opnic_block_max_version(unsigned int type)
+{
+	switch (type) {
+	case OPNIC_BLK_MAC:
+	case OPNIC_BLK_QCFG:
+	case OPNIC_BLK_RSS:
+		return OPNIC_BLK_VERSION_2;
+	default:
+		return OPNIC_BLK_VERSION;
+	}
+}
+
+/* MAC block version 2 (spec 9.2.1): everything of version 1, plus: */
+#define OPNIC_MAC_MAX_RX_FRAME	0x10	/* RW largest accepted frame, bytes
+					 * without FCS, 64..ID.MAX_FRAME;
+					 * reset ID.MAX_FRAME */
+#define OPNIC_MAC_MIN_RX_FRAME	64
+
+/* QCFG block version 2 (spec 9.2.2): the same per-queue stride and
+ * registers, plus: */
+#define OPNIC_Q_OFFLOAD		0x2c	/* RW, RX queues: OPNIC_RXOFF_* */
+#define OPNIC_Q_WB_EVERY	0x30	/* RW, TX queues: write the head at least
+					 * every N descriptors (0: only on RS
+					 * and idle), 0..ring size */
+#define OPNIC_RXOFF_CSUM	(1u << 0)	/* verify IPv4 header, TCP, UDP */
+#define OPNIC_RXOFF_PTYPE	(1u << 1)	/* report the packet type */
+#define OPNIC_RXOFF_VLAN_STRIP	(1u << 2)	/* remove an 802.1Q tag */
+#define OPNIC_RXOFF_SCATTER	(1u << 3)	/* a frame may span buffers */
+#define OPNIC_RXOFF_ALL		0xfu
+
+/* RSS block version 2 (spec 9.2.3): version 1's key, CTRL and RETA (all
+ * read back as written), plus the hash types the device hashes on. */
+#define OPNIC_RSS_HASH_TYPES	0x38	/* RW OPNIC_RSS_HF_*, reset all set */
+#define OPNIC_RSS_HF_IPV4	(1u << 0)	/* IPv4 2-tuple (DPDK RTE_ETH_RSS_IPV4) */
+#define OPNIC_RSS_HF_TCP_IPV4	(1u << 1)	/* NONFRAG_IPV4_TCP 4-tuple */
+#define OPNIC_RSS_HF_UDP_IPV4	(1u << 2)	/* NONFRAG_IPV4_UDP 4-tuple */
+#define OPNIC_RSS_HF_IPV6	(1u << 3)	/* IPv6 2-tuple (RTE_ETH_RSS_IPV6) */
+#define OPNIC_RSS_HF_TCP_IPV6	(1u << 4)	/* NONFRAG_IPV6_TCP 4-tuple */
+#define OPNIC_RSS_HF_UDP_IPV6	(1u << 5)	/* NONFRAG_IPV6_UDP 4-tuple */
+#define OPNIC_RSS_HF_ALL	0x3fu
+
+/* Hash type reported in an RX write-back (the class the device used). */
+enum opnic_rss_ht {
+	OPNIC_RSS_HT_NONE = 0,
+	OPNIC_RSS_HT_IPV4 = 1,
+	OPNIC_RSS_HT_TCP_IPV4 = 2,
+	OPNIC_RSS_HT_UDP_IPV4 = 3,
+	OPNIC_RSS_HT_IPV6 = 4,
+	OPNIC_RSS_HT_TCP_IPV6 = 5,
+	OPNIC_RSS_HT_UDP_IPV6 = 6,
+};
+
+/* Segments of one TX frame at most (spec 9.4). */
+#define OPNIC_TX_MAX_SEGS	32
+
+/*
+ * TX descriptor version 2 (spec 9.4), 16 bytes: one per segment. The
+ * offload fields are read from a frame's first descriptor only.
+ */
+struct opnic_tx_desc_v2 {
+	uint64_t addr;		/* IOVA of this segment */
+	uint16_t len;		/* segment bytes, 1..16383 */
+	uint16_t flags;		/* OPNIC_TXF_* */
+	uint16_t hdr_lens;	/* l2_len bits 6:0, l3_len bits 15:7 */
+	uint16_t vlan_tci;	/* with OPNIC_TXF_VLAN: the tag to insert */
+};
+
+#define OPNIC_TXF_EOP		(1u << 0)	/* last segment of the frame */
+#define OPNIC_TXF_RS		(1u << 1)	/* report: write the head when done */
+#define OPNIC_TXF_VLAN		(1u << 2)	/* insert an 802.1Q tag */
+#define OPNIC_TXF_IP_CSUM	(1u << 3)	/* fill the IPv4 header checksum */
+#define OPNIC_TXF_L4_SHIFT	4
+#define OPNIC_TXF_L4_MASK	(3u << 4)
+#define OPNIC_TXF_L4_NONE	(0u << 4)
+#define OPNIC_TXF_L4_TCP	(1u << 4)	/* fill the TCP checksum */
+#define OPNIC_TXF_L4_UDP	(2u << 4)	/* fill the UDP checksum */
+#define OPNIC_TXF_IPV6		(1u << 6)	/* L3 is IPv6 (else IPv4) */
+#define OPNIC_TXF_KNOWN		0x7fu		/* other bits: reserved, 0 */
+#define OPNIC_TX_L2_LEN(h)	((h) & 0x7fu)
+#define OPNIC_TX_L3_LEN(h)	(((h) >> 7) & 0x1ffu)
+#define OPNIC_TX_HDR_LENS(l2, l3) ((uint16_t)(((l2) & 0x7fu) | ((l3) & 0x1ffu) << 7))
+
+/*
+ * TX head write-back (spec 9.5), 64 bytes at QCFG.CPL of a version-2 TX
+ * queue, a cache line the device writes and the driver reads. 'head' is
+ * written last.
+ */
+struct opnic_tx_head {
+	uint32_t err_frames;	/* frames refused so far, free running */
+	uint16_t last_err;	/* OPNIC_TXE_* of the last refused frame */
+	uint16_t rsvd0;
+	uint32_t last_err_desc;	/* free-running index of its first descriptor */
+	uint32_t head;		/* descriptors done (sent or refused), free running */
+	uint32_t rsvd[12];
+};
+
+enum opnic_tx_err {
+	OPNIC_TXE_NONE = 0,
+	OPNIC_TXE_DMA = 1,	/* a segment's IOVA not mapped */
+	OPNIC_TXE_ZERO_LEN = 2,	/* a segment of length 0 */
+	OPNIC_TXE_NO_EOP = 3,	/* no EOP before the producer index or within
+				 * OPNIC_TX_MAX_SEGS segments */
+	OPNIC_TXE_TOO_LONG = 4,	/* frame beyond MAX_FRAME (or < 14 bytes) */
+	OPNIC_TXE_OFFLOAD = 5,	/* offload request the frame does not fit:
+				 * headers beyond it, IP_CSUM on non-IPv4,
+				 * reserved flag bits */
+};
+
+/*
+ * RX descriptor version 2 (spec 9.3), 16 bytes: the driver writes 'addr'
+ * and zeroes the rest; the device writes the same slot back (struct
+ * opnic_rx_wb) with 'status' (DD) last.
+ */
+struct opnic_rx_desc_v2 {
+	uint64_t addr;		/* IOVA of a buffer of QCFG.BUF_SIZE bytes */
+	uint64_t zero;		/* 0: clears DD */
+};
+
+struct opnic_rx_wb {
+	uint32_t rss_hash;	/* valid with OPNIC_RXO_RSS */
+	uint16_t len;		/* bytes in this buffer */
+	uint16_t vlan_tci;	/* valid with OPNIC_RXO_VLAN */
+	uint16_t ptype;		/* RTE_PTYPE_L2/L3/L4 bits 11:0, EOP only */
+	uint16_t offload;	/* OPNIC_RXO_*, EOP only */
+	uint16_t error;		/* OPNIC_RXE_* */
+	uint16_t status;	/* OPNIC_RXS_*: DD written last */
+};
+
+#define OPNIC_RXS_DD		(1u << 0)	/* descriptor done */
+#define OPNIC_RXS_EOP		(1u << 1)	/* last buffer of the frame */
+#define OPNIC_RXS_SOP		(1u << 2)	/* first buffer of the frame */
+
+/* Checksum state, 2 bits (DPDK RTE_MBUF_F_RX_*_CKSUM_UNKNOWN/BAD/GOOD). */
+#define OPNIC_CKS_UNKNOWN	0u
+#define OPNIC_CKS_BAD		1u
+#define OPNIC_CKS_GOOD		2u
+#define OPNIC_RXO_IP_CKS(o)	((o) & 3u)
+#define OPNIC_RXO_L4_CKS(o)	(((o) >> 2) & 3u)
+#define OPNIC_RXO_VLAN		(1u << 4)	/* a tag was stripped: vlan_tci */
+#define OPNIC_RXO_RSS		(1u << 5)	/* rss_hash valid */
+#define OPNIC_RXO_HT_SHIFT	6		/* bits 9:6 enum opnic_rss_ht */
+#define OPNIC_RXO_HT(o)		(((o) >> 6) & 0xfu)
+
+enum opnic_rx_err {
+	OPNIC_RXE_NONE = 0,
+	OPNIC_RXE_DMA = 1,	/* buffer IOVA not mapped: the frame ends here */
+	OPNIC_RXE_TOO_LONG = 2,	/* did not fit the buffer (no SCATTER) */
+};
+
+/* Packet types in opnic_rx_wb.ptype: the values of DPDK's RTE_PTYPE_*
+ * (rte_mbuf_ptype.h), L2 bits 3:0, L3 bits 7:4, L4 bits 11:8. */
+#define OPNIC_PTYPE_L2_ETHER		0x0001u
+#define OPNIC_PTYPE_L2_ETHER_VLAN	0x0006u
+#define OPNIC_PTYPE_L3_IPV4		0x0010u
+#define OPNIC_PTYPE_L3_IPV4_EXT		0x0030u
+#define OPNIC_PTYPE_L3_IPV6		0x0040u
+#define OPNIC_PTYPE_L3_IPV6_EXT		0x00c0u
+#define OPNIC_PTYPE_L4_TCP		0x0100u
+#define OPNIC_PTYPE_L4_UDP		0x0200u
+#define OPNIC_PTYPE_L4_FRAG		0x0300u
+
+/*
+ * Doorbell-suppression shadow version 2 (spec 9.6), 128 bytes, 64-byte
+ * aligned: the driver's line and the device's line apart.
+ */
+struct opnic_shadow_v2 {
+	uint32_t drv_prod;	/* driver: producer index */
+	uint32_t drv_rsvd[15];
+	uint32_t dev_flags;	/* device: OPNIC_SHADOW_NO_NOTIFY */
+	uint32_t dev_cons;	/* device: descriptors consumed, on idle */
+	uint32_t dev_rsvd[14];
+};
+
+/* The smallest size of a block of this type and version (spec 9.2). */
+static inline uint32_t
+opnic_block_min_size_v(unsigned int type, unsigned int version, uint32_t queues)
+{
+	if (version >= OPNIC_BLK_VERSION_2 && type == OPNIC_BLK_MAC)
+		return OPNIC_MAC_MAX_RX_FRAME + 4;
+	return opnic_block_min_size(type, queues);
+}
+
+_Static_assert(sizeof(struct opnic_tx_desc_v2) == 16, "tx desc v2 is 16 bytes");
+_Static_assert(sizeof(struct opnic_rx_desc_v2) == 16, "rx desc v2 is 16 bytes");
+_Static_assert(sizeof(struct opnic_rx_wb) == 16, "rx write-back is 16 bytes");
+_Static_assert(sizeof(struct opnic_tx_head) == 64, "tx head is one line");
+_Static_assert(sizeof(struct opnic_shadow_v2) == 128, "shadow v2 is two lines");
+_Static_assert(__builtin_offsetof(struct opnic_rx_wb, status) == 14,
+	       "DD in the slot's last 16-bit word");
+_Static_assert(__builtin_offsetof(struct opnic_tx_desc_v2, flags) == 10,
+	       "tx v2 flags at byte 10");
+_Static_assert(__builtin_offsetof(struct opnic_tx_head, head) == 12,
+	       "tx head at byte 12");
+_Static_assert(__builtin_offsetof(struct opnic_shadow_v2, dev_flags) == 64,
+	       "device half of the shadow on its own line");
+_Static_assert(OPNIC_Q_WB_EVERY + 4 <= OPNIC_QCFG_STRIDE,
+	       "qcfg v2 registers fit the queue stride");
+_Static_assert(OPNIC_RSS_HASH_TYPES + 4 <= OPNIC_RSS_RETA,
+	       "rss v2 hash types before the RETA");
+
 #endif /* _OPNIC_REGS_H_ */

@@ -65,7 +65,7 @@ static const struct opnic_reg_def id_regs[] = {
 	{ OPNIC_ID_RESET, REG_BUSY, 0, effect_reset, "reset" },
 	{ OPNIC_ID_STATUS, REG_RO, OPNIC_ID_STATUS_READY, NULL, "status" },
 	{ OPNIC_ID_SCRATCH, REG_RW, 0, NULL, "scratch" },
-	{ OPNIC_ID_MAX_FRAME, REG_RO, 9018, NULL, "max_frame" },
+	{ OPNIC_ID_MAX_FRAME, REG_RO, OPNIC_MODEL_MAX_FRAME, NULL, "max_frame" },
 };
 
 /* Spec 3.2. */
@@ -74,6 +74,16 @@ static const struct opnic_reg_def mac_regs[] = {
 	{ OPNIC_MAC_ADDR_HI, REG_RW, 0, NULL, "mac_hi" },
 	{ OPNIC_MAC_MTU, REG_RW, 1500, NULL, "mtu" },
 	{ OPNIC_MAC_RXMODE, REG_RW, 0, NULL, "rxmode" },
+};
+
+/* Spec 9.2.1: version 2 adds the receive frame limit. */
+static const struct opnic_reg_def mac_regs_v2[] = {
+	{ OPNIC_MAC_ADDR_LO, REG_RW, 0, NULL, "mac_lo" },
+	{ OPNIC_MAC_ADDR_HI, REG_RW, 0, NULL, "mac_hi" },
+	{ OPNIC_MAC_MTU, REG_RW, 1500, NULL, "mtu" },
+	{ OPNIC_MAC_RXMODE, REG_RW, 0, NULL, "rxmode" },
+	{ OPNIC_MAC_MAX_RX_FRAME, REG_RW, OPNIC_MODEL_MAX_FRAME, NULL,
+	  "max_rx_frame" },
 };
 
 /* Spec 3.3. */
@@ -107,6 +117,14 @@ static const struct opnic_reg_def rss_regs[] = {
 	  "reta_size" },
 };
 
+/* Spec 9.2.3: version 2 adds the hash types. */
+static const struct opnic_reg_def rss_regs_v2[] = {
+	{ OPNIC_RSS_CTRL, REG_RW, 0, NULL, "ctrl" },
+	{ OPNIC_RSS_RETA_SIZE_REG, REG_RO, OPNIC_RSS_RETA_SIZE, NULL,
+	  "reta_size" },
+	{ OPNIC_RSS_HASH_TYPES, REG_RW, OPNIC_RSS_HF_ALL, NULL, "hash_types" },
+};
+
 struct block_regs {
 	const struct opnic_reg_def *regs;
 	unsigned int n;
@@ -120,6 +138,21 @@ static const struct block_regs block_regs[OPNIC_BLK_NTYPES] = {
 	[OPNIC_BLK_LINK] = BLOCK_REGS(link_regs),
 	[OPNIC_BLK_RSS] = BLOCK_REGS(rss_regs),
 };
+
+static const struct block_regs block_regs_v2[OPNIC_BLK_NTYPES] = {
+	[OPNIC_BLK_MAC] = BLOCK_REGS(mac_regs_v2),
+	[OPNIC_BLK_RSS] = BLOCK_REGS(rss_regs_v2),
+};
+
+/* The registers of a block as its version has them. */
+static const struct block_regs *
+regs_of(const struct opnic_model_dev *dev, unsigned int type)
+{
+	if (dev->blk_ver[type] >= OPNIC_BLK_VERSION_2 &&
+	    block_regs_v2[type].regs != NULL)
+		return &block_regs_v2[type];
+	return &block_regs[type];
+}
 
 static uint32_t
 reset_value(const struct opnic_model_dev *dev, unsigned int type,
@@ -145,7 +178,7 @@ watch_count(const struct opnic_model_dev *dev)
 	unsigned int t, n = 0;
 
 	for (t = 0; t < OPNIC_BLK_NTYPES; t++)
-		n += block_regs[t].n;
+		n += regs_of(dev, t)->n;
 	return n + 2 * dev->prof.queues * (sizeof(queue_regs) /
 					   sizeof(queue_regs[0]));
 }
@@ -156,10 +189,10 @@ watch_build(struct opnic_model_dev *dev)
 	unsigned int t, i, q, rx, n = 0;
 
 	for (t = 0; t < OPNIC_BLK_NTYPES; t++)
-		for (i = 0; i < block_regs[t].n; i++)
+		for (i = 0; i < regs_of(dev, t)->n; i++)
 			dev->watch[n++] = (struct opnic_watch){
-				.off = dev->blk[t] + block_regs[t].regs[i].off,
-				.def = &block_regs[t].regs[i] };
+				.off = dev->blk[t] + regs_of(dev, t)->regs[i].off,
+				.def = &regs_of(dev, t)->regs[i] };
 	for (rx = 0; rx < 2; rx++)
 		for (q = 0; q < dev->prof.queues; q++)
 			for (i = 0; i < sizeof(queue_regs) / sizeof(queue_regs[0]);
@@ -258,9 +291,9 @@ opnic_model_reset(struct opnic_model_dev *dev)
 			continue;
 
 		for (t = 0; t < OPNIC_BLK_NTYPES; t++)
-			if (block_regs[t].regs != NULL &&
-			    w->def >= block_regs[t].regs &&
-			    w->def < block_regs[t].regs + block_regs[t].n)
+			if (regs_of(dev, t)->regs != NULL &&
+			    w->def >= regs_of(dev, t)->regs &&
+			    w->def < regs_of(dev, t)->regs + regs_of(dev, t)->n)
 				type = t;
 		w->shadow = type < OPNIC_BLK_NTYPES ?
 			    reset_value(dev, type, w->def) : w->def->reset;
@@ -326,6 +359,7 @@ opnic_model_init(struct opnic_model_dev *dev, const struct opnic_profile *prof,
 		const struct opnic_block *b = opnic_profile_block(prof, t);
 
 		dev->blk[t] = b != NULL ? b->offset : 0;
+		dev->blk_ver[t] = (uint8_t)(b != NULL ? b->version : 0);
 	}
 	dev->watch = calloc(watch_count(dev), sizeof(*dev->watch));
 	if (dev->watch == NULL)

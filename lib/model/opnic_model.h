@@ -25,6 +25,9 @@
 /* Empty polls after which a TX queue goes idle and asks for doorbells. */
 #define OPNIC_IDLE_POLLS	256
 #define OPNIC_TX_BUDGET		64
+/* ID.MAX_FRAME (spec 3.1); a frame with an 802.1Q tag may be 4 bytes more. */
+#define OPNIC_MODEL_MAX_FRAME	9018
+#define OPNIC_MODEL_FRAME_BUF	(OPNIC_MODEL_MAX_FRAME + 4)
 
 typedef void (*opnic_irq_fn)(void *ctx, unsigned int vector);
 
@@ -50,7 +53,19 @@ struct opnic_model_q {
 	uint64_t shadow_iova;
 	uint8_t *ring;
 	struct opnic_cpl *cpl;
-	struct opnic_shadow *shadow;
+	struct opnic_shadow *shadow;	/* the shadow area (v2: its first line) */
+	/* The shadow's fields, for either layout (spec 6, 9.6). */
+	uint32_t *sh_prod;
+	uint32_t *sh_flags;
+	uint32_t *sh_cons;
+	/* Revision 2 (spec 9): the qcfg block's version, RX offloads, the TX
+	 * head write-back. */
+	uint8_t ver;
+	uint32_t offload;	/* RX: OPNIC_RXOFF_* as enabled */
+	uint32_t wb_every;	/* TX: head at least every N descriptors */
+	uint32_t since_wb;	/* TX: descriptors done since the last head */
+	uint32_t err_frames;	/* TX: frames refused (the head's count) */
+	struct opnic_tx_head *head;
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t doorbells_seen;
@@ -130,6 +145,14 @@ struct opnic_model_dev {
 	uint64_t mse_writes_dropped;	/* BAR stores undone while MSE was off */
 	uint64_t cause_clr_kept;	/* CAUSE bits a late clear did not clear */
 	uint64_t work;		/* frames moved, for idle detection */
+	/* Revision 2 (spec 9): block versions from the profile, frame
+	 * staging (a TX frame gathered from its segments; an RX frame with
+	 * its tag stripped), refusals by kind. */
+	uint8_t blk_ver[OPNIC_BLK_NTYPES];
+	uint64_t tx_refused[8];		/* v2 TX frames refused, OPNIC_TXE_* */
+	uint64_t rx_csum_bad;		/* v2 RX frames reported IP or L4 BAD */
+	uint8_t tx_frame[OPNIC_MODEL_FRAME_BUF];
+	uint8_t rx_frame[OPNIC_MODEL_FRAME_BUF];
 	struct opnic_model_faults faults;
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "opnic_model_internal.h"
+#include "opnic_offload.h"
 #include "opnic_toeplitz.h"
 
 static uint32_t
@@ -44,11 +45,10 @@ static void
 shadow_start(struct opnic_model_q *mq)
 {
 	mq->shadow_init = 0;
-	__atomic_store_n(&mq->shadow->dev_cons, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(mq->sh_cons, 0, __ATOMIC_RELAXED);
 	/* RX: the device reads drv_prod whenever it runs out of buffers, so
 	 * it never needs a doorbell. TX: it polls until idle (spec 6). */
-	__atomic_store_n(&mq->shadow->dev_flags, OPNIC_SHADOW_NO_NOTIFY,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(mq->sh_flags, OPNIC_SHADOW_NO_NOTIFY, __ATOMIC_RELEASE);
 }
 
 void
@@ -70,6 +70,7 @@ opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
 	mq->phase_fault_at = ~0u - 1;
 	mq->is_rx = (uint8_t)is_rx;
 	mq->qid = (uint8_t)q;
+	mq->ver = dev->blk_ver[OPNIC_BLK_QCFG] >= OPNIC_BLK_VERSION_2 ? 2 : 1;
 	log2 = qreg(dev, is_rx, q, OPNIC_Q_SIZE_LOG2);
 	if (log2 < OPNIC_MIN_RING_LOG2 || log2 > OPNIC_MAX_RING_LOG2) {
 		q_fail(dev, mq, OPNIC_QERR_SIZE);
@@ -87,20 +88,45 @@ opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
 	mq->cpl_iova = cpl;
 	mq->shadow_iova = shadow;
 	mq->ring = opnic_dma_ptr(dev->dma, ring, (uint64_t)mq->size * 16);
-	mq->cpl = (struct opnic_cpl *)opnic_dma_ptr(dev->dma, cpl,
-						    (uint64_t)mq->size * 16);
-	if (mq->ring == NULL || mq->cpl == NULL || (ring & 15) || (cpl & 15)) {
+	if (mq->ver == 1) {
+		mq->cpl = (struct opnic_cpl *)opnic_dma_ptr(dev->dma, cpl,
+							    (uint64_t)mq->size * 16);
+		if (mq->ring == NULL || mq->cpl == NULL || (ring & 15) ||
+		    (cpl & 15)) {
+			dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
+			q_fail(dev, mq, OPNIC_QERR_RING_DMA);
+			return;
+		}
+	} else if (mq->ring == NULL || (ring & 15) ||
+		   (!is_rx && opnic_model_v2_queue_enable(dev, mq, cpl) != 0)) {
+		/* v2 (spec 9.3, 9.5): RX writes back into the ring, CPL is
+		 * not used; a TX queue's CPL is its head line. */
 		dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
 		q_fail(dev, mq, OPNIC_QERR_RING_DMA);
 		return;
 	}
 	if (shadow != 0) {
+		uint64_t sh_size = mq->ver == 1 ? sizeof(struct opnic_shadow) :
+				   sizeof(struct opnic_shadow_v2);
+
 		mq->shadow = (struct opnic_shadow *)opnic_dma_ptr(dev->dma, shadow,
-				sizeof(struct opnic_shadow));
+								  sh_size);
 		if (mq->shadow == NULL || (shadow & 63)) {
 			dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
 			q_fail(dev, mq, OPNIC_QERR_SHADOW_DMA);
 			return;
+		}
+		if (mq->ver == 1) {
+			mq->sh_prod = &mq->shadow->drv_prod;
+			mq->sh_flags = &mq->shadow->dev_flags;
+			mq->sh_cons = &mq->shadow->dev_cons;
+		} else {
+			struct opnic_shadow_v2 *s2 = (struct opnic_shadow_v2 *)
+						     (void *)mq->shadow;
+
+			mq->sh_prod = &s2->drv_prod;
+			mq->sh_flags = &s2->dev_flags;
+			mq->sh_cons = &s2->dev_cons;
 		}
 		if (opnic_model_bus_master(dev))
 			shadow_start(mq);
@@ -113,6 +139,9 @@ opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx, unsigned int q,
 			q_fail(dev, mq, OPNIC_QERR_BUF_SIZE);
 			return;
 		}
+		if (mq->ver == 2)
+			mq->offload = qreg(dev, 1, q, OPNIC_Q_OFFLOAD) &
+				      OPNIC_RXOFF_ALL;
 	}
 	mq->db_off = dev->blk[is_rx ? OPNIC_BLK_RXDB : OPNIC_BLK_TXDB] +
 		     q * OPNIC_DB_STRIDE;
@@ -130,8 +159,8 @@ opnic_model_queues_reset(struct opnic_model_dev *dev)
 }
 
 /* Where the device learns the driver's producer index (spec 6). */
-static uint32_t
-tx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q)
+uint32_t
+opnic_model_tx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q)
 {
 	uint32_t db = opnic_model_ld32(dev->bar0 + q->db_off);
 
@@ -142,12 +171,12 @@ tx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q)
 			q->prod = db;
 		if (q->idle) {
 			q->idle = 0;
-			__atomic_store_n(&q->shadow->dev_flags,
-					 OPNIC_SHADOW_NO_NOTIFY, __ATOMIC_RELAXED);
+			__atomic_store_n(q->sh_flags, OPNIC_SHADOW_NO_NOTIFY,
+					 __ATOMIC_RELAXED);
 		}
 	}
 	if (q->shadow != NULL && !q->idle)
-		q->prod = __atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE);
+		q->prod = __atomic_load_n(q->sh_prod, __ATOMIC_ACQUIRE);
 	return q->prod;
 }
 
@@ -158,7 +187,7 @@ static void
 publish_cons(struct opnic_model_q *q)
 {
 	if (q->shadow != NULL && q->published != q->cons) {
-		__atomic_store_n(&q->shadow->dev_cons, q->cons, __ATOMIC_RELAXED);
+		__atomic_store_n(q->sh_cons, q->cons, __ATOMIC_RELAXED);
 		q->published = q->cons;
 	}
 }
@@ -166,16 +195,16 @@ publish_cons(struct opnic_model_q *q)
 /* A TX queue with a shadow goes idle after OPNIC_IDLE_POLLS empty polls:
  * clear NO_NOTIFY, then look once more so a producer update that raced with
  * the flag is not lost (the driver rings when it sees the flag clear). */
-static void
-tx_maybe_idle(struct opnic_model_q *q)
+void
+opnic_model_tx_maybe_idle(struct opnic_model_q *q)
 {
 	if (q->shadow == NULL || q->idle || ++q->idle_polls < OPNIC_IDLE_POLLS)
 		return;
 	publish_cons(q);
-	__atomic_store_n(&q->shadow->dev_flags, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(q->sh_flags, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE) != q->cons) {
-		__atomic_store_n(&q->shadow->dev_flags, OPNIC_SHADOW_NO_NOTIFY,
+	if (__atomic_load_n(q->sh_prod, __ATOMIC_ACQUIRE) != q->cons) {
+		__atomic_store_n(q->sh_flags, OPNIC_SHADOW_NO_NOTIFY,
 				 __ATOMIC_RELAXED);
 		q->idle_polls = 0;
 		return;
@@ -292,6 +321,21 @@ unposted_cpl(struct opnic_model_dev *dev, struct opnic_model_q *q)
 		  OPNIC_CPL_ST_OK, 0, lap_phase(q, q->prod));
 }
 
+/* An RX queue's producer index, read again (spec 6.2): from the shadow, or
+ * the doorbell without one. */
+void
+opnic_model_rx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q)
+{
+	q->prod = q->shadow != NULL ?
+		  __atomic_load_n(q->sh_prod, __ATOMIC_ACQUIRE) :
+		  opnic_model_ld32(dev->bar0 + q->db_off);
+	if ((uint32_t)(q->prod - q->cons) > q->size) {
+		/* A producer index beyond the ring: malformed. */
+		dev->st[OPNIC_ST_DESC_ERRORS / 8]++;
+		q->prod = q->cons;
+	}
+}
+
 static int
 rx_accept(struct opnic_model_dev *dev, const uint8_t *f)
 {
@@ -312,18 +356,41 @@ rx_accept(struct opnic_model_dev *dev, const uint8_t *f)
 	return memcmp(f, mac, 6) == 0;
 }
 
+/* The class a version-1 RSS block hashed a frame with (spec 3.6), for a
+ * version-2 queue's write-back. */
+static unsigned int
+v1_hash_type(const uint8_t *f, uint32_t len)
+{
+	size_t ihl = (size_t)(f[14] & 0xf) * 4;
+	uint8_t proto = f[14 + 9];
+
+	if ((proto == 6 || proto == 17) && len >= 14 + ihl + 4 &&
+	    (((f[14 + 6] & 0x1f) | f[14 + 7]) == 0))
+		return proto == 6 ? OPNIC_RSS_HT_TCP_IPV4 : OPNIC_RSS_HT_UDP_IPV4;
+	return OPNIC_RSS_HT_IPV4;
+}
+
 static unsigned int
 rx_pick_queue(struct opnic_model_dev *dev, const uint8_t *f, uint32_t len,
-	      uint32_t *hash, int *valid)
+	      uint32_t *hash, int *valid, unsigned int *ht)
 {
 	uint8_t *rss = dev->bar0 + dev->blk[OPNIC_BLK_RSS];
 	unsigned int q;
 
 	*valid = 0;
 	*hash = 0;
+	*ht = OPNIC_RSS_HT_NONE;
 	if (!(opnic_model_ld32(rss + OPNIC_RSS_CTRL) & OPNIC_RSS_ENABLE))
 		return 0;
-	*hash = opnic_rss_hash_frame(rss + OPNIC_RSS_KEY, f, len, valid);
+	if (dev->blk_ver[OPNIC_BLK_RSS] >= OPNIC_BLK_VERSION_2) {
+		*hash = opnic_rss_hash_frame_v2(rss + OPNIC_RSS_KEY, f, len,
+				opnic_model_ld32(rss + OPNIC_RSS_HASH_TYPES), ht);
+		*valid = *ht != OPNIC_RSS_HT_NONE;
+	} else {
+		*hash = opnic_rss_hash_frame(rss + OPNIC_RSS_KEY, f, len, valid);
+		if (*valid)
+			*ht = v1_hash_type(f, len);
+	}
 	if (!*valid)
 		return 0;
 	q = rss[OPNIC_RSS_RETA + (*hash & (OPNIC_RSS_RETA_SIZE - 1))];
@@ -339,6 +406,7 @@ opnic_model_rx_offer(struct opnic_model_dev *dev, const uint8_t *f,
 {
 	struct opnic_model_q *q;
 	const struct opnic_rx_desc *d;
+	unsigned int ht;
 	uint32_t hash;
 	uint8_t *buf;
 	int valid;
@@ -353,7 +421,14 @@ opnic_model_rx_offer(struct opnic_model_dev *dev, const uint8_t *f,
 		dev->st[OPNIC_ST_RX_FILTERED / 8]++;
 		return -EPERM;
 	}
-	q = &dev->rxq[rx_pick_queue(dev, f, len, &hash, &valid)];
+	if (dev->blk_ver[OPNIC_BLK_MAC] >= OPNIC_BLK_VERSION_2 &&
+	    len > opnic_model_max_rx_frame(dev) +
+		  (opnic_vlan_tagged(f, len) ? 4u : 0u)) {
+		/* Beyond MAC.MAX_RX_FRAME (spec 9.2.1): dropped, counted. */
+		dev->st[OPNIC_ST_RX_TOO_LONG / 8]++;
+		return -EMSGSIZE;
+	}
+	q = &dev->rxq[rx_pick_queue(dev, f, len, &hash, &valid, &ht)];
 	if (!q->running || !opnic_model_bus_master(dev)) {
 		/* Bus Master off: no descriptor can be fetched, the frame
 		 * has nowhere to go (a wire that can wait offers it again). */
@@ -366,15 +441,11 @@ opnic_model_rx_offer(struct opnic_model_dev *dev, const uint8_t *f,
 	}
 	if (q->shadow_init)
 		shadow_start(q);
+	if (q->ver == 2)
+		return opnic_model_rx_v2(dev, q, f, len, valid ? hash : 0, ht,
+					 may_wait);
 	if (q->cons == q->prod) {
-		q->prod = q->shadow != NULL ?
-			  __atomic_load_n(&q->shadow->drv_prod, __ATOMIC_ACQUIRE) :
-			  opnic_model_ld32(dev->bar0 + q->db_off);
-		if ((uint32_t)(q->prod - q->cons) > q->size) {
-			/* A producer index beyond the ring: malformed. */
-			dev->st[OPNIC_ST_DESC_ERRORS / 8]++;
-			q->prod = q->cons;
-		}
+		opnic_model_rx_prod(dev, q);
 		if (q->cons == q->prod) {
 			unposted_cpl(dev, q);
 			if (may_wait)
@@ -411,12 +482,25 @@ opnic_model_rx_offer(struct opnic_model_dev *dev, const uint8_t *f,
 	return 0;
 }
 
+/* A frame leaves on the wire (or is lost to a link that is down). */
+void
+opnic_model_wire_send(struct opnic_model_dev *dev, const uint8_t *f,
+		      uint32_t len)
+{
+	if (!dev->link_up)
+		dev->st[OPNIC_ST_LINK_DROPS / 8]++;
+	else if (dev->wire_tx != NULL)
+		dev->wire_tx(dev->wire_ctx, f, len);
+	else if (dev->peer != NULL)
+		opnic_model_rx_offer(dev->peer, f, len, 0);
+}
+
 static unsigned int
 tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 {
-	uint32_t max_frame = 9018;
+	uint32_t max_frame = OPNIC_MODEL_MAX_FRAME;
 	unsigned int n = 0;
-	uint32_t prod = tx_prod(dev, q);
+	uint32_t prod = opnic_model_tx_prod(dev, q);
 
 	if ((uint32_t)(prod - q->cons) > q->size) {
 		/* The driver claims more descriptors than the ring holds. */
@@ -442,12 +526,7 @@ tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 			n++;
 			continue;
 		}
-		if (!dev->link_up)
-			dev->st[OPNIC_ST_LINK_DROPS / 8]++;
-		else if (dev->wire_tx != NULL)
-			dev->wire_tx(dev->wire_ctx, f, len);
-		else if (dev->peer != NULL)
-			opnic_model_rx_offer(dev->peer, f, len, 0);
+		opnic_model_wire_send(dev, f, len);
 		q->pkts++;
 		q->bytes += len;
 		dev->st[OPNIC_ST_TX_PKTS / 8]++;
@@ -458,7 +537,7 @@ tx_queue(struct opnic_model_dev *dev, struct opnic_model_q *q)
 	if (n != 0) {
 		q->idle_polls = 0;
 	} else {
-		tx_maybe_idle(q);
+		opnic_model_tx_maybe_idle(q);
 	}
 	return n;
 }
@@ -495,7 +574,7 @@ opnic_model_process(struct opnic_model_dev *dev)
 			continue;
 		if (q->shadow_init)
 			shadow_start(q);
-		n += tx_queue(dev, q);
+		n += q->ver == 2 ? opnic_model_tx_v2(dev, q) : tx_queue(dev, q);
 	}
 	if (n == 0)
 		for (i = 0; i < dev->prof.queues; i++)
@@ -508,14 +587,21 @@ static void
 q_revalidate(struct opnic_model_dev *dev, struct opnic_model_q *q)
 {
 	uint64_t bytes = (uint64_t)q->size * 16;
+	uint64_t sh = q->ver == 1 ? 64 : 128;
+	int cpl_gone;
 
 	if (!q->running)
 		return;
-	if (opnic_dma_ptr(dev->dma, q->ring_iova, bytes) != q->ring ||
-	    (uint8_t *)opnic_dma_ptr(dev->dma, q->cpl_iova, bytes) !=
-	    (uint8_t *)q->cpl ||
+	if (q->ver == 1)
+		cpl_gone = (uint8_t *)opnic_dma_ptr(dev->dma, q->cpl_iova, bytes) !=
+			   (uint8_t *)q->cpl;
+	else
+		cpl_gone = q->head != NULL &&
+			   (uint8_t *)opnic_dma_ptr(dev->dma, q->cpl_iova, 64) !=
+			   (uint8_t *)q->head;
+	if (opnic_dma_ptr(dev->dma, q->ring_iova, bytes) != q->ring || cpl_gone ||
 	    (q->shadow != NULL &&
-	     (uint8_t *)opnic_dma_ptr(dev->dma, q->shadow_iova, 64) !=
+	     (uint8_t *)opnic_dma_ptr(dev->dma, q->shadow_iova, sh) !=
 	     (uint8_t *)q->shadow)) {
 		dev->st[OPNIC_ST_DMA_ERRORS / 8]++;
 		q_fail(dev, q, OPNIC_QERR_RING_DMA);

@@ -42,6 +42,24 @@ void opnic_model_queue_ctrl(struct opnic_model_dev *dev, int is_rx,
 			    unsigned int q, uint32_t ctrl);
 unsigned int opnic_model_process(struct opnic_model_dev *dev);
 void opnic_model_queues_reset(struct opnic_model_dev *dev);
+uint32_t opnic_model_tx_prod(struct opnic_model_dev *dev,
+			     struct opnic_model_q *q);
+void opnic_model_tx_maybe_idle(struct opnic_model_q *q);
+void opnic_model_rx_prod(struct opnic_model_dev *dev, struct opnic_model_q *q);
+void opnic_model_wire_send(struct opnic_model_dev *dev, const uint8_t *f,
+			   uint32_t len);
+
+/* Revision 2 datapath (opnic_model_datapath_v2.c, spec 9). */
+int opnic_model_v2_queue_enable(struct opnic_model_dev *dev,
+				struct opnic_model_q *q, uint64_t head_iova);
+unsigned int opnic_model_tx_v2(struct opnic_model_dev *dev,
+			       struct opnic_model_q *q);
+int opnic_model_rx_v2(struct opnic_model_dev *dev, struct opnic_model_q *q,
+		      const uint8_t *f, uint32_t len, uint32_t hash,
+		      unsigned int ht, int may_wait);
+void opnic_model_tx_head_write(struct opnic_model_q *q);
+/* MAC.MAX_RX_FRAME as the device applies it (spec 9.2.1). */
+uint32_t opnic_model_max_rx_frame(struct opnic_model_dev *dev);
 
 
 /* Set a device-owned register and the model's shadow of it together. */

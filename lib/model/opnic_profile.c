@@ -144,11 +144,12 @@ profile_validate(struct opnic_profile *p, const char *fname, char *err,
 				    "%s: block %s at 0x%x size 0x%x lies beyond BAR0 (0x%x bytes)",
 				    fname, opnic_block_name(b->type), b->offset,
 				    b->size, p->bar0_size);
-		if (b->size < opnic_block_min_size(b->type, p->queues))
+		if (b->size < opnic_block_min_size_v(b->type, b->version, p->queues))
 			return fail(err, errlen,
 				    "%s: block %s size 0x%x is smaller than the 0x%x it needs",
 				    fname, opnic_block_name(b->type), b->size,
-				    opnic_block_min_size(b->type, p->queues));
+				    opnic_block_min_size_v(b->type, b->version,
+							   p->queues));
 		for (j = 0; j < i; j++) {
 			struct opnic_block *o = &p->blocks[j];
 
@@ -274,6 +275,13 @@ opnic_profile_parse(const char *text, const char *fname,
 					return fail(err, errlen,
 						    "%s:%u: bad version '%s'",
 						    fname, lineno, tok[4]);
+				if (v < OPNIC_BLK_VERSION ||
+				    v > opnic_block_max_version((unsigned int)type))
+					return fail(err, errlen,
+						    "%s:%u: block '%s' version %u: the model implements version%s",
+						    fname, lineno, tok[1], v,
+						    opnic_block_max_version((unsigned int)type) ==
+						    OPNIC_BLK_VERSION ? " 1 only" : "s 1 and 2");
 				b.version = (uint16_t)v;
 			}
 			if (p->nblocks + 2 >= OPNIC_PROFILE_MAX_BLOCKS)

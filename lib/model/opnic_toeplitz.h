@@ -15,4 +15,10 @@ uint32_t opnic_toeplitz(const uint8_t key[40], const uint8_t *in, size_t len);
 uint32_t opnic_rss_hash_frame(const uint8_t key[40], const uint8_t *frame,
 			      size_t len, int *valid);
 
+/* Revision 2 (spec 9.2.3): IPv4 and IPv6, after one 802.1Q tag, with the
+ * hash types enabled in hf (OPNIC_RSS_HF_*). *ht is the class used
+ * (enum opnic_rss_ht), OPNIC_RSS_HT_NONE: no hash (returns 0). */
+uint32_t opnic_rss_hash_frame_v2(const uint8_t key[40], const uint8_t *frame,
+				 size_t len, uint32_t hf, unsigned int *ht);
+
 #endif /* _OPNIC_TOEPLITZ_H_ */

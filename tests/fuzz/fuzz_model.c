@@ -10,9 +10,11 @@
  * resets, FLR, surprise removal, MSI-X control, fault injection and DMA
  * unmap/remap.
  *
- * The device's layout is one of the four profiles in config/, or (first
- * byte's bit 7) profile text at the start of the input: whatever the
- * parser accepts, the model must run on.
+ * The device's layout is one of the four profiles in config/ (first byte's
+ * bit 6: their revision-2 twins, *-v2, with v2 descriptors, head line,
+ * offload and WB_EVERY registers fuzzed too), or (bit 7) profile text at
+ * the start of the input: whatever the parser accepts, the model must run
+ * on.
  *
  * The model gets a DMA map of two host buffers, each malloc'd to exactly its
  * mapped size; BAR0, the MSI-X BAR and config space are malloc'd to exactly
@@ -39,6 +41,7 @@
 #define HOST_SIZE	0x10000u
 
 static struct opnic_profile profs[NPROF];
+static struct opnic_profile profs_v2[NPROF];	/* spec revision 2 */
 static struct opnic_dma_map dma;
 volatile uint8_t fuzz_sink;
 
@@ -75,6 +78,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			fprintf(stderr, "fuzz_model: %s\n", err);
 			exit(1);
 		}
+		snprintf(path, sizeof(path), "%s/%s-v2.profile", FUZZ_CONFIG_DIR,
+			 names[i]);
+		if (opnic_profile_load(path, &profs_v2[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, "fuzz_model: %s\n", err);
+			exit(1);
+		}
 	}
 	return 0;
 }
@@ -95,7 +104,10 @@ on_wire(void *ctx, const uint8_t *f, uint32_t len)
 	uint32_t i;
 
 	(void)ctx;
-	FUZZ_CHECK(len >= 14 && len <= 9018, "frame of %u bytes on the wire", len);
+	/* v2 may insert a VLAN tag into a frame of MAX_FRAME bytes. */
+	FUZZ_CHECK(len >= 14 && len <= (F.dev.blk_ver[OPNIC_BLK_QCFG] >= 2 ?
+					OPNIC_MODEL_FRAME_BUF : 9018),
+		   "frame of %u bytes on the wire", len);
 	for (i = 0; i < len; i++)	/* every byte readable (ASan) */
 		sum ^= f[i];
 	fuzz_sink = sum;
@@ -157,6 +169,13 @@ check_queues(void)
 			FUZZ_CHECK(q->is_rx || (uint32_t)(q->prod - q->cons) <= q->size,
 				   "TX queue %u: prod %u cons %u size %u", i, q->prod,
 				   q->cons, q->size);
+			/* v2: the head line owes at most a ring of
+			 * descriptors, and a TX queue has one. */
+			FUZZ_CHECK(q->ver == 1 || q->since_wb <= q->size,
+				   "queue %u: %u descriptors unreported", i,
+				   q->since_wb);
+			FUZZ_CHECK(q->ver == 1 || q->is_rx || q->head != NULL,
+				   "v2 TX queue %u without a head line", i);
 		}
 }
 
@@ -203,6 +222,9 @@ queue_setup(struct fuzz_in *in)
 	wr(qreg_off(is_rx, q, OPNIC_Q_SHADOW_HI), (uint32_t)(shadow >> 32));
 	wr(qreg_off(is_rx, q, OPNIC_Q_SIZE_LOG2), log2);
 	wr(qreg_off(is_rx, q, OPNIC_Q_BUF_SIZE), (sel & 0x20) ? fuzz_u32(in) : 2048);
+	if (F.dev.blk_ver[OPNIC_BLK_QCFG] >= 2)	/* RX offloads, TX WB_EVERY */
+		wr(qreg_off(is_rx, q, is_rx ? OPNIC_Q_OFFLOAD : OPNIC_Q_WB_EVERY),
+		   fuzz_u8(in));
 	wr(qreg_off(is_rx, q, OPNIC_Q_CTRL), OPNIC_Q_CTRL_ENABLE);
 }
 
@@ -218,7 +240,22 @@ host_store(struct fuzz_in *in)
 
 	if (!h->mapped)
 		return;
-	if (sel & 2) {
+	if ((sel & 2) && F.dev.blk_ver[OPNIC_BLK_QCFG] >= 2) {
+		/* A v2 TX segment: flags (EOP, RS, offloads, reserved
+		 * bits), header lengths and tag as the input says. */
+		struct opnic_tx_desc_v2 d = { .addr = pick_iova(in),
+			.len = fuzz_u16(in) };
+
+		d.flags = fuzz_u16(in);
+		d.hdr_lens = fuzz_u16(in);
+		d.vlan_tci = fuzz_u16(in);
+		if (!(sel & 4)) {
+			d.len = (uint16_t)(1 + d.len % 2048);
+			d.flags &= OPNIC_TXF_KNOWN;
+		}
+		memcpy(buf, &d, sizeof(d));
+		n = 16;
+	} else if (sel & 2) {
 		/* A TX descriptor pointing into host memory. */
 		struct opnic_tx_desc d = { .addr = pick_iova(in), .len = fuzz_u16(in) };
 
@@ -384,7 +421,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.p = nul + 1;
 		in.left = size - (size_t)(nul + 1 - data);
 	} else {
-		F.prof = &profs[fuzz_u8(&in) % NPROF];
+		uint8_t b = fuzz_u8(&in);
+
+		F.prof = (b & 0x40) ? &profs_v2[b % NPROF] : &profs[b % NPROF];
 	}
 	F.bar0 = malloc(F.prof->bar0_size);
 	F.bar2 = F.prof->msix_bar != 0 ? malloc(F.prof->msix_bar_size) : NULL;
