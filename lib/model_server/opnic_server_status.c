@@ -86,8 +86,8 @@ status_txq0(struct status_list *l, const struct opnic_model_dev *md)
 	item_num(l, "last_db", tq->last_db, 0);
 	item_num(l, "db", tq->running ?
 		 opnic_model_ld32(md->bar0 + tq->db_off) : 0, 0);
-	item_num(l, "drv_prod", tq->shadow ? tq->shadow->drv_prod : 0, 0);
-	item_num(l, "dev_flags", tq->shadow ? tq->shadow->dev_flags : 0, 0);
+	item_num(l, "drv_prod", tq->sh_prod ? *tq->sh_prod : 0, 0);
+	item_num(l, "dev_flags", tq->sh_flags ? *tq->sh_flags : 0, 0);
 	item_add(l, "qstatus", ITEM_HEX, 0)->num =
 		opnic_model_ld32(qcfg + OPNIC_Q_STATUS);
 	item_num(l, "qerror", opnic_model_ld32(qcfg + OPNIC_Q_ERROR), 0);
