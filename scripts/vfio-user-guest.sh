@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# An x86_64 QEMU guest for the opnic behind the real Linux vfio-pci
+# (issue 17): QEMU 11 from Debian 13's trixie-backports in a root of the
+# project's own (scripts/debian-root.sh trixie-qemu), q35 with a real
+# vIOMMU (intel-iommu, caching-mode=on as vfio needs, interrupt remapping),
+# guest RAM in a shared memfd (vfio-user passes it to the device's server),
+# Debian 12's kernel and busybox from scripts/x86-guest.sh with an initramfs
+# of our own (tests/vfio_user_guest/guest/init: binds every opnic to
+# vfio-pci). The guest mounts the host's / read-only over 9p and runs our
+# build from there in a chroot, as the e1000e guest does. KVM when /dev/kvm
+# works, TCG otherwise; the first line says which.
+#   scripts/vfio-user-guest.sh build          -> prints the guest dir
+#   scripts/vfio-user-guest.sh run [--tcg] [--mem MB] [--append 'k=v ...']
+#       [--cmd GUEST_CMD] [--vfio-user SOCKET]... [--device QEMU_DEVICE]...
+#     runs the guest (console on stdout); each --vfio-user adds a
+#     vfio-user-pci device on the server SOCKET (a path under /tmp or /run:
+#     those are the host's inside the root), in order from slot 04.0 on.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+g="$top/build/vfio-user-guest"
+
+die() { echo "vfio-user-guest: $*" >&2; exit 2; }
+
+qemu_root() {
+	"$top/scripts/debian-root.sh" trixie-qemu trixie --backports qemu-system-x86 qemu-system-ppc
+}
+
+build() {
+	local kg init mdir root order i f m
+	kg=$("$top/scripts/x86-guest.sh")
+	init="$top/tests/vfio_user_guest/guest/init"
+	mkdir -p "$g"
+	if [ ! -f "$g/initramfs.cpio" ] || [ "$init" -nt "$g/initramfs.cpio" ] ||
+	   [ "$kg/vmlinuz" -nt "$g/initramfs.cpio" ]; then
+		mdir=$(ls -d "$kg"/kx/lib/modules/*)
+		root="$g/root"
+		rm -rf "$root"
+		mkdir -p "$root"/{bin,dev,proc,sys,host,modules}
+		cp "$kg/kx/bin/busybox" "$root/bin/busybox"
+		# Each wanted module after the modules it depends on.
+		order=()
+		add() {
+			local m=$1 f dep o
+			f=$(find "$mdir/kernel" -name "$m.ko" | head -1)
+			[ -n "$f" ] || f=$(find "$mdir/kernel" -name "$(echo "$m" | tr _ -).ko" | head -1)
+			[ -n "$f" ] || { echo "vfio-user-guest: module $m not found" >&2; exit 1; }
+			for o in "${order[@]}"; do [ "$o" = "$f" ] && return; done
+			for dep in $(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr ',' ' '); do
+				add "$dep"
+			done
+			order+=("$f")
+		}
+		for m in virtio_pci 9pnet_virtio 9p vfio_iommu_type1 vfio_pci; do add $m; done
+		i=0
+		for f in "${order[@]}"; do
+			i=$((i + 1))
+			cp "$f" "$root/modules/$(printf %02d $i)-$(basename "$f")"
+		done
+		cp "$init" "$root/init"
+		chmod +x "$root/init"
+		(cd "$root" && find . | cpio -o -H newc --quiet) > "$g/initramfs.cpio.tmp"
+		mv "$g/initramfs.cpio.tmp" "$g/initramfs.cpio"
+		cp "$kg/vmlinuz" "$g/vmlinuz"
+		rm -rf "$root"
+	fi
+	echo "$g"
+}
+
+# 0 if KVM can create a VM here (not only open /dev/kvm).
+kvm_works() {
+	[ -c /dev/kvm ] && python3 - <<'PY' 2>/dev/null
+import fcntl, os
+fd = os.open('/dev/kvm', os.O_RDWR)
+assert fcntl.ioctl(fd, 0xAE00) == 12      # KVM_GET_API_VERSION
+vm = fcntl.ioctl(fd, 0xAE01, 0)           # KVM_CREATE_VM
+os.close(vm)
+PY
+}
+
+run() {
+	local tcg=0 mem=2048 append="" cmd="" slot=4 devs=() r accel
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--tcg) tcg=1; shift;;
+		--mem) [ $# -ge 2 ] || die "--mem needs a value"
+			case "$2" in ''|*[!0-9]*) die "--mem '$2': expected MiB";; esac
+			mem=$2; shift 2;;
+		--append) [ $# -ge 2 ] || die "--append needs a value"; append=$2; shift 2;;
+		--cmd) [ $# -ge 2 ] || die "--cmd needs a value"
+			case "$2" in *[[:space:]]*) die "--cmd '$2': no spaces (kernel command line)";; esac
+			cmd=$2; shift 2;;
+		--vfio-user) [ $# -ge 2 ] || die "--vfio-user needs a socket path"
+			[ -S "$2" ] || die "--vfio-user '$2': not a socket"
+			case "$2" in /tmp/*|/run/*) ;; *) die "--vfio-user '$2': not under /tmp or /run";; esac
+			devs+=(-device "{\"driver\":\"vfio-user-pci\",\"addr\":\"$(printf %02x $slot).0\",\"socket\":{\"path\":\"$2\",\"type\":\"unix\"}}")
+			slot=$((slot + 1)); shift 2;;
+		--device) [ $# -ge 2 ] || die "--device needs a value"; devs+=(-device "$2"); shift 2;;
+		*) die "unknown option '$1'";;
+		esac
+	done
+	build >/dev/null
+	r=$(qemu_root)
+	if [ "$tcg" = 0 ] && kvm_works; then
+		accel=(-accel kvm -cpu host)
+		echo "vfio-user-guest: accel kvm"
+	else
+		accel=(-accel tcg,thread=multi -cpu max)
+		echo "vfio-user-guest: accel tcg$([ "$tcg" = 1 ] && echo ' (asked)' || echo ' (/dev/kvm does not work here)')"
+	fi
+	# The host's / inside the root at /host (QEMU exports it over 9p); a
+	# private mount namespace of ours, so nothing stays mounted.
+	exec unshare --mount --propagation private /bin/bash -c '
+		set -e
+		r=$1; shift
+		mkdir -p "$r/host"
+		mount --rbind / "$r/host"
+		exec "$@"' sh "$r" "$top/scripts/in-root.sh" "$r" qemu-system-x86_64 \
+		-M q35,kernel-irqchip=split,memory-backend=mem "${accel[@]}" \
+		-object memory-backend-memfd,id=mem,size=${mem}M,share=on -m ${mem}M -smp 2 \
+		-device intel-iommu,intremap=on,caching-mode=on \
+		-nographic -no-reboot -nic none \
+		-kernel "/host$g/vmlinuz" -initrd "/host$g/initramfs.cpio" \
+		-append "console=ttyS0 quiet intel_iommu=on iommu=pt $append opnic.cmd=$cmd" \
+		-virtfs local,path=/host,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		"${devs[@]}"
+}
+
+case "${1:-}" in
+build) build;;
+run) shift; run "$@";;
+*) echo "usage: $0 build | run [--tcg] [--mem MB] [--append ARGS] [--cmd CMD] [--vfio-user SOCKET]... [--device DEV]..." >&2; exit 2;;
+esac
