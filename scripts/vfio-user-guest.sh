@@ -68,19 +68,29 @@ build() {
 	echo "$g"
 }
 
-# 0 if KVM can create a VM here (not only open /dev/kvm).
-kvm_works() {
-	[ -c /dev/kvm ] && python3 - <<'PY' 2>/dev/null
+# Why KVM cannot run the guest here ('' if it can): /dev/kvm must open, create
+# a VM, and be a hardware KVM (kvm_intel or kvm_amd). A kvm_pvm /dev/kvm (the
+# pagetable-based virtual machine of nested sandboxes) opens and creates VMs
+# but runs only PVM guest kernels: Debian's kernel stops after "Probing EDD".
+kvm_problem() {
+	[ -c /dev/kvm ] || { echo "no /dev/kvm"; return; }
+	python3 - <<'PY' 2>/dev/null || { echo "/dev/kvm does not create a VM"; return; }
 import fcntl, os
 fd = os.open('/dev/kvm', os.O_RDWR)
 assert fcntl.ioctl(fd, 0xAE00) == 12      # KVM_GET_API_VERSION
-vm = fcntl.ioctl(fd, 0xAE01, 0)           # KVM_CREATE_VM
-os.close(vm)
+os.close(fcntl.ioctl(fd, 0xAE01, 0))      # KVM_CREATE_VM
 PY
+	if [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
+		if [ -d /sys/module/kvm_pvm ]; then
+			echo "/dev/kvm is kvm_pvm (runs only PVM guest kernels)"
+		else
+			echo "/dev/kvm is neither kvm_intel nor kvm_amd"
+		fi
+	fi
 }
 
 run() {
-	local tcg=0 mem=2048 append="" cmd="" slot=4 devs=() r accel
+	local tcg=0 mem=2048 append="" cmd="" slot=4 devs=() r accel why
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--tcg) tcg=1; shift;;
@@ -102,12 +112,14 @@ run() {
 	done
 	build >/dev/null
 	r=$(qemu_root)
-	if [ "$tcg" = 0 ] && kvm_works; then
+	why="asked"
+	[ "$tcg" = 1 ] || why=$(kvm_problem)
+	if [ -z "$why" ]; then
 		accel=(-accel kvm -cpu host)
 		echo "vfio-user-guest: accel kvm"
 	else
 		accel=(-accel tcg,thread=multi -cpu max)
-		echo "vfio-user-guest: accel tcg$([ "$tcg" = 1 ] && echo ' (asked)' || echo ' (/dev/kvm does not work here)')"
+		echo "vfio-user-guest: accel tcg ($why)"
 	fi
 	# The host's / inside the root at /host (QEMU exports it over 9p); a
 	# private mount namespace of ours, so nothing stays mounted.
