@@ -76,12 +76,16 @@ usage(void)
 		"                   [--wire pair|loopback] [--mac N=aa:bb:cc:dd:ee:ff]\n"
 		"                   [--core C] [--link-down] [--port N=WIRE]...\n"
 		"                   [--random-faults PPM[,SEED]] [--reset-us N]\n"
+		"                   [--vfio-user]\n"
 		"WIRE: tap:IFNAME | pcap:rx=FILE,tx=FILE[,loop=N] |\n"
 		"      tester:pps=N,size=N,flows=N,count=N (doc/wires.md, doc/tester.md)\n"
 		"Runs N modelled opnic NICs (default 2, pair wire, profile tight4k) until\n"
 		"SIGTERM or 'opnic-ctl quit'. Writes DIR/ready when it serves.\n"
 		"--reset-us: how long ID.RESET and an FLR take (default %u us, max\n"
-		"%u; 0: at once), doc/spec.md 3.1.\n", OPNIC_RESET_US_DEFAULT,
+		"%u; 0: at once), doc/spec.md 3.1.\n"
+		"--vfio-user: each device also listens on DIR/<bdf>.vfio-user for a\n"
+		"vfio-user client such as QEMU's vfio-user-pci (doc/vfio-user.md);\n"
+		"the sockets are listed in DIR/vfio-user.list.\n", OPNIC_RESET_US_DEFAULT,
 		RESET_US_MAX);
 	exit(2);
 }
@@ -130,6 +134,7 @@ main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'P' },
 		{ "random-faults", required_argument, NULL, 'F' },
 		{ "reset-us", required_argument, NULL, 'R' },
+		{ "vfio-user", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -186,6 +191,9 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			cfg.link_down = 1;
+			break;
+		case 'V':
+			cfg.vfio_user = 1;
 			break;
 		case 'F':
 			fault_ppm = strtoul(optarg, &end, 0);
@@ -250,7 +258,8 @@ main(int argc, char **argv)
 		die("%s", err);
 	snprintf(path, sizeof(path), "%s/ready", run);
 	if (opnic_rundir_write(path, err, sizeof(err), "profile %s devices %u "
-			       "wire %s\n", prof.name, cfg.ndev, wire) != 0)
+			       "wire %s%s\n", prof.name, cfg.ndev, wire,
+			       cfg.vfio_user ? " vfio-user" : "") != 0)
 		die("%s", err);
 
 	device_loop(server);

@@ -39,6 +39,7 @@ struct opnic_server_config {
 	uint32_t reset_us;		/* ID.RESET and FLR duration (spec 3.1) */
 	uint8_t mac[OPNIC_MAX_DEVICES][6];
 	const char *port_wire[OPNIC_MAX_DEVICES];	/* external wires or NULL */
+	int vfio_user;			/* also serve each device over vfio-user */
 };
 
 struct opnic_server;
@@ -48,8 +49,9 @@ struct opnic_server;
 struct opnic_server *opnic_server_create(const struct opnic_server_config *cfg,
 					 char *err, size_t errlen);
 
-/* Listen on model.sock and answer it from a control thread. 0, or -1 with
- * a message in err. */
+/* Listen on model.sock (and, with cfg->vfio_user, on each device's
+ * <bdf>.vfio-user socket, listed in vfio-user.list) and answer them from a
+ * control thread. 0, or -1 with a message in err. */
 int opnic_server_start(struct opnic_server *s, char *err, size_t errlen);
 
 /* One pass over every device and its wire; returns the frames moved. */

@@ -81,8 +81,11 @@ opnic_server_create(const struct opnic_server_config *cfg, char *err,
 	snprintf(s->run, sizeof(s->run), "%s", cfg->run);
 	s->prof = *cfg->prof;
 	s->ndev = cfg->ndev;
+	s->vfio_user = cfg->vfio_user;
 	for (i = 0; i < SERVER_MAX_CONNS; i++)
 		s->conns[i].fd = -1;
+	for (i = 0; i < OPNIC_MAX_DEVICES; i++)
+		s->dev[i].fd = -1;
 	if (opnic_rundir_create(s->run, err, errlen) != 0)
 		goto fail;
 	for (i = 0; i < s->ndev; i++)
@@ -115,34 +118,72 @@ conn_accept(struct opnic_server *s)
 	s->conns[k].dma = NULL;
 }
 
+/* What a polled fd is: model.sock, a connection on it, or a device's
+ * vfio-user socket or client. */
+enum poll_kind { PK_LISTEN, PK_CONN, PK_VFU_LISTEN, PK_VFU_CONN };
+
+struct poll_slot {
+	enum poll_kind kind;
+	unsigned int i;
+};
+
+#define POLL_MAX	(SERVER_MAX_CONNS + 1 + 2 * OPNIC_MAX_DEVICES)
+
+static int
+poll_add(struct pollfd *pfd, struct poll_slot *slot, int n, int fd,
+	 enum poll_kind kind, unsigned int i)
+{
+	if (fd < 0)
+		return n;
+	pfd[n].fd = fd;
+	pfd[n].events = POLLIN;
+	pfd[n].revents = 0;
+	slot[n].kind = kind;
+	slot[n].i = i;
+	return n + 1;
+}
+
 static void *
 control_thread(void *arg)
 {
 	struct opnic_server *s = arg;
 
 	while (!s->quit) {
-		struct pollfd pfd[SERVER_MAX_CONNS + 1];
-		int idx[SERVER_MAX_CONNS + 1];
-		int n = 0, i;
+		struct pollfd pfd[POLL_MAX];
+		struct poll_slot slot[POLL_MAX];
+		unsigned int i;
+		int n = 0, k;
 
-		pfd[n].fd = s->lfd;
-		pfd[n].events = POLLIN;
-		idx[n++] = -1;
+		n = poll_add(pfd, slot, n, s->lfd, PK_LISTEN, 0);
 		for (i = 0; i < SERVER_MAX_CONNS; i++)
-			if (s->conns[i].fd >= 0) {
-				pfd[n].fd = s->conns[i].fd;
-				pfd[n].events = POLLIN;
-				idx[n++] = i;
-			}
+			n = poll_add(pfd, slot, n, s->conns[i].fd, PK_CONN, i);
+		for (i = 0; i < s->ndev; i++) {
+			if (s->dev[i].vu == NULL)
+				continue;
+			n = poll_add(pfd, slot, n, opnic_vfu_listen_fd(s->dev[i].vu),
+				     PK_VFU_LISTEN, i);
+			n = poll_add(pfd, slot, n, opnic_vfu_conn_fd(s->dev[i].vu),
+				     PK_VFU_CONN, i);
+		}
 		if (poll(pfd, (nfds_t)n, CONTROL_POLL_MS) <= 0)
 			continue;
-		for (i = 0; i < n; i++) {
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+		for (k = 0; k < n; k++) {
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			if (idx[i] < 0)
+			switch (slot[k].kind) {
+			case PK_LISTEN:
 				conn_accept(s);
-			else
-				server_serve_one(s, &s->conns[idx[i]]);
+				break;
+			case PK_CONN:
+				server_serve_one(s, &s->conns[slot[k].i]);
+				break;
+			case PK_VFU_LISTEN:
+				opnic_vfu_accept(s->dev[slot[k].i].vu);
+				break;
+			case PK_VFU_CONN:
+				opnic_vfu_serve(s->dev[slot[k].i].vu);
+				break;
+			}
 		}
 	}
 	return NULL;
@@ -168,6 +209,8 @@ opnic_server_start(struct opnic_server *s, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(s->sock_path, sizeof(s->sock_path), "%s", sa.sun_path);
+	if (s->vfio_user && server_vfu_start(s, err, errlen) != 0)
+		return -1;
 	if (pthread_create(&s->control, NULL, control_thread, s) != 0) {
 		snprintf(err, errlen, "cannot start the control thread");
 		return -1;
@@ -216,6 +259,7 @@ opnic_server_destroy(struct opnic_server *s)
 	for (i = 0; i < SERVER_MAX_CONNS; i++)
 		if (s->conns[i].fd >= 0)
 			server_conn_close(s, &s->conns[i], "model exit");
+	server_vfu_stop(s);
 	for (i = 0; i < s->ndev; i++)
 		server_dev_destroy(&s->dev[i]);
 	if (s->lfd >= 0)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "opnic_emu_rundir.h"
@@ -87,7 +88,9 @@ server_dev_create(struct opnic_server *s, unsigned int i, const uint8_t mac[6],
 		return -1;
 	}
 	d->base = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	/* Kept: the vfio-user clients map the BARs from it. */
+	d->fd = fd;
+	d->s = s;
 	if (d->base == MAP_FAILED) {
 		snprintf(err, errlen, "mmap %s: %s", path, strerror(errno));
 		d->base = NULL;
@@ -142,4 +145,35 @@ server_dev_destroy(struct server_dev *d)
 	if (d->base != NULL)
 		munmap(d->base, d->size);
 	d->base = NULL;
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+/* How often an FLR's requester looks whether the device loop completed it. */
+#define FLR_WAIT_NS	50000
+
+/* VFIO_DEVICE_RESET returns once the function is back, as the kernel's
+ * does: the FLR takes the device's reset time (the device loop completes
+ * it), the lock is let go meanwhile so the other devices keep running. */
+void
+server_dev_flr(struct opnic_server *s, struct server_dev *d)
+{
+	struct opnic_model_dev *m = &d->m;
+	uint64_t waited = 0;
+
+	opnic_model_reset_begin(m, OPNIC_RST_FLR);
+	while (m->in_reset != OPNIC_RST_NONE) {
+		struct timespec ts = { 0, FLR_WAIT_NS };
+
+		/* Bounded: the device loop may be stopped (quitting). */
+		if (waited > m->reset_ns + 1000000000ull) {
+			opnic_model_reset_finish(m);
+			break;
+		}
+		pthread_mutex_unlock(&s->lock);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&s->lock);
+		waited += FLR_WAIT_NS;
+	}
 }

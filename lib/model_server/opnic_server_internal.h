@@ -7,6 +7,7 @@
  *   opnic_server_msg.c      receiving, checking and dispatching requests,
  *                           closing a connection (vfio-pci release)
  *   opnic_server_status.c   the status reply, as text or JSON
+ *   opnic_server_vfio_user.c  the devices' vfio-user sockets (lib/vfio_user)
  */
 
 #ifndef _OPNIC_SERVER_INTERNAL_H_
@@ -19,6 +20,7 @@
 
 #include "opnic_model.h"
 #include "opnic_model_server.h"
+#include "opnic_vfio_user.h"
 #include "opnic_wire.h"
 
 #define SERVER_MAX_CONNS	32
@@ -38,6 +40,10 @@ struct server_dev {
 	int irq_fd[SERVER_MAX_VECTORS];	/* MSI-X triggers, -1 when none */
 	struct server_conn *owner;	/* the attached container, or NULL */
 	struct opnic_wire *wire;	/* external wire, or NULL */
+	int fd;				/* the device file, -1 when closed */
+	struct opnic_server *s;
+	struct opnic_vfu *vu;		/* vfio-user endpoint, or NULL */
+	int vu_owned;			/* a vfio-user client holds it */
 };
 
 struct opnic_server {
@@ -53,6 +59,7 @@ struct opnic_server {
 	pthread_mutex_t lock;		/* devices and connections */
 	volatile sig_atomic_t quit;
 	int trace;			/* OPNIC_MODEL_TRACE, read once */
+	int vfio_user;			/* cfg->vfio_user */
 };
 
 /* Device files (opnic_server_devfile.c). */
@@ -62,6 +69,14 @@ void server_dev_close_irqs(struct server_dev *d);
 /* vfio-pci release: the owner went away; reset, drop interrupts and DMA. */
 void server_dev_release(struct server_dev *d);
 void server_dev_destroy(struct server_dev *d);
+/* VFIO_DEVICE_RESET: start an FLR and return once the device loop has
+ * completed it (the lock let go meanwhile). Under the lock. */
+void server_dev_flr(struct opnic_server *s, struct server_dev *d);
+
+/* vfio-user (opnic_server_vfio_user.c): an endpoint per device, its list
+ * in the run directory; the control thread polls its fds. */
+int server_vfu_start(struct opnic_server *s, char *err, size_t errlen);
+void server_vfu_stop(struct opnic_server *s);
 
 /* Requests (opnic_server_msg.c): read one from c and answer it. -1 when
  * the connection is gone and must be closed. */

@@ -92,6 +92,11 @@ handle_attach(struct msg_ctx *x)
 	struct server_dev *d = x->d;
 	struct server_conn *c = x->c;
 
+	if (d->vu_owned) {
+		server_reply_text(x->rep, -EBUSY, "device %u is in use by a "
+				  "vfio-user client", x->req->dev);
+		return;
+	}
 	if (d->owner != NULL && d->owner != c) {
 		server_reply_text(x->rep, -EBUSY, "device %u is in use by another "
 				  "process", x->req->dev);
@@ -248,32 +253,10 @@ handle_msix(struct msg_ctx *x)
 	server_dev_close_irqs(d);
 }
 
-/* How often an FLR's requester looks whether the device loop completed it. */
-#define FLR_WAIT_NS	50000
-
-/* VFIO_DEVICE_RESET returns once the function is back, as the kernel's
- * does: the FLR takes the device's reset time (the device loop completes
- * it), the lock is let go meanwhile so the other devices keep running. */
 static void
 handle_reset(struct msg_ctx *x)
 {
-	struct opnic_model_dev *m = &x->d->m;
-	uint64_t waited = 0;
-
-	opnic_model_reset_begin(m, OPNIC_RST_FLR);
-	while (m->in_reset != OPNIC_RST_NONE) {
-		struct timespec ts = { 0, FLR_WAIT_NS };
-
-		/* Bounded: the device loop may be stopped (quitting). */
-		if (waited > m->reset_ns + 1000000000ull) {
-			opnic_model_reset_finish(m);
-			break;
-		}
-		pthread_mutex_unlock(&x->s->lock);
-		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&x->s->lock);
-		waited += FLR_WAIT_NS;
-	}
+	server_dev_flr(x->s, x->d);
 }
 
 static void
