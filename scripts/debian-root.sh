@@ -57,9 +57,7 @@ if [ "$(sed -n 2p "$root/.opnic-root")" != "$want" ]; then
 		echo "deb $mirror $suite main"
 		[ -n "$bpo" ] && echo "deb $mirror $bpo main"
 	} > "$root/etc/apt/sources.list"
-	# The mirror may be a dated snapshot: a suite's Release file can be past
-	# its Valid-Until (seen for sid), which apt would refuse.
-	echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99opnic-snapshot"
+	# Keep apt's downloads out of the root's size and the host's resolver in.
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 	"$(dirname "$0")/in-root.sh" "$root" sh -c '
 		set -e
@@ -69,6 +67,8 @@ if [ "$(sed -n 2p "$root/.opnic-root")" != "$want" ]; then
 		shift
 		apt-get install -y -q --no-install-recommends $t "$@" >/dev/null
 		apt-get clean' sh "$bpo" "$@"
+	old=$(sed -n 2p "$root/.opnic-root")
 	printf '%s\n%s\n' "$suite" "$want" > "$root/.opnic-root"
+	[ -n "$old" ] || true
 fi
 echo "$root"
