@@ -14,6 +14,7 @@
 #   scripts/vfio-user-guest.sh build          -> prints the guest dir
 #   scripts/vfio-user-guest.sh run [--tcg] [--mem MB] [--append 'k=v ...']
 #       [--cmd GUEST_CMD] [--vfio-user SOCKET]... [--device QEMU_DEVICE]...
+#       [--trace QEMU_TRACE_PATTERN]...
 #     runs the guest (console on stdout); each --vfio-user adds a
 #     vfio-user-pci device on the server SOCKET (a path under /tmp or /run:
 #     those are the host's inside the root), in order from slot 04.0 on.
@@ -107,6 +108,7 @@ run() {
 			devs+=(-device "{\"driver\":\"vfio-user-pci\",\"addr\":\"$(printf %02x $slot).0\",\"socket\":{\"path\":\"$2\",\"type\":\"unix\"}}")
 			slot=$((slot + 1)); shift 2;;
 		--device) [ $# -ge 2 ] || die "--device needs a value"; devs+=(-device "$2"); shift 2;;
+		--trace) [ $# -ge 2 ] || die "--trace needs a pattern"; devs+=(-trace "$2"); shift 2;;
 		*) die "unknown option '$1'";;
 		esac
 	done
