@@ -16,8 +16,8 @@
 #       [--cmd GUEST_CMD] [--vfio-user SOCKET]... [--device QEMU_DEVICE]...
 #       [--trace QEMU_TRACE_PATTERN]...
 #     runs the guest (console on stdout); each --vfio-user adds a
-#     vfio-user-pci device on the server SOCKET (a path under /tmp or /run:
-#     those are the host's inside the root), in order from slot 04.0 on.
+#     vfio-user-pci device on the server SOCKET (a path under /tmp, /run or
+#     /dev/shm: those are the host's inside the root), in order from slot 04.0 on.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 g="$top/build/vfio-user-guest"
@@ -104,7 +104,7 @@ run() {
 			cmd=$2; shift 2;;
 		--vfio-user) [ $# -ge 2 ] || die "--vfio-user needs a socket path"
 			[ -S "$2" ] || die "--vfio-user '$2': not a socket"
-			case "$2" in /tmp/*|/run/*) ;; *) die "--vfio-user '$2': not under /tmp or /run";; esac
+			case "$2" in /tmp/*|/run/*|/dev/shm/*) ;; *) die "--vfio-user '$2': not under /tmp, /run or /dev/shm";; esac
 			devs+=(-device "{\"driver\":\"vfio-user-pci\",\"addr\":\"$(printf %02x $slot).0\",\"socket\":{\"path\":\"$2\",\"type\":\"unix\"}}")
 			slot=$((slot + 1)); shift 2;;
 		--device) [ $# -ge 2 ] || die "--device needs a value"; devs+=(-device "$2"); shift 2;;
