@@ -18,6 +18,10 @@
 #     runs the guest (console on stdout); each --vfio-user adds a
 #     vfio-user-pci device on the server SOCKET (a path under /tmp, /run or
 #     /dev/shm: those are the host's inside the root), in order from slot 04.0 on.
+#   scripts/vfio-user-guest.sh ppc64 PPC_BUILD [--vfio-user SOCKET]...
+#       [--append ARGS] [--cmd GUEST_CMD] [--args A,B,...] [--trace PATTERN]
+#     the same on a POWER9 pseries guest (TCG, 64 KiB pages, sPAPR TCE
+#     IOMMU) built on the POWER9 test guest (see ppc64() below).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 g="$top/build/vfio-user-guest"
@@ -141,8 +145,80 @@ run() {
 		"${devs[@]}"
 }
 
+# The POWER9 pseries guest (TCG, 64 KiB pages, sPAPR TCE IOMMU): the POWER9
+# test guest of scripts/ppc64le-guest.sh with an overlay cpio (appended; the
+# kernel unpacks both) carrying tests/vfio_user_guest/guest/init-ppc64 as
+# /init, the kernel's vfio modules and run-cases.py at its own path.
+ppc64() {
+	local ppc="" append="" cmd="" args="" slot=4 devs=() pg r root mdir order i f m
+	[ $# -ge 1 ] || die "ppc64 needs the cross build directory"
+	ppc=$(cd "$1" && pwd); shift
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--append) [ $# -ge 2 ] || die "--append needs a value"; append=$2; shift 2;;
+		--cmd) [ $# -ge 2 ] || die "--cmd needs a value"; cmd=$2; shift 2;;
+		--args) [ $# -ge 2 ] || die "--args needs a value"; args=$2; shift 2;;
+		--vfio-user) [ $# -ge 2 ] || die "--vfio-user needs a socket path"
+			[ -S "$2" ] || die "--vfio-user '$2': not a socket"
+			case "$2" in /tmp/*|/run/*|/dev/shm/*) ;; *) die "--vfio-user '$2': not under /tmp, /run or /dev/shm";; esac
+			devs+=(-device "{\"driver\":\"vfio-user-pci\",\"addr\":\"$(printf %02x $slot).0\",\"socket\":{\"path\":\"$2\",\"type\":\"unix\"}}")
+			slot=$((slot + 1)); shift 2;;
+		--trace) [ $# -ge 2 ] || die "--trace needs a pattern"; devs+=(-trace "$2"); shift 2;;
+		*) die "unknown option '$1'";;
+		esac
+	done
+	pg=$("$top/scripts/ppc64le-guest.sh" "$ppc")
+	mkdir -p "$g"
+	root="$g/ppc-root"
+	rm -rf "$root"
+	mkdir -p "$root/modules"
+	mdir=$(ls -d "$pg"/kx/lib/modules/*)
+	order=()
+	addp() {
+		local m=$1 f dep o
+		f=$(find "$mdir/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+		[ -n "$f" ] || f=$(find "$mdir/kernel" -name "$(echo "$m" | tr _ -).ko" | head -1)
+		if [ -z "$f" ]; then
+			grep -q "/$m.ko" "$mdir/modules.builtin" 2>/dev/null && return
+			echo "vfio-user-guest: ppc64 module $m not found" >&2; exit 1
+		fi
+		for o in "${order[@]}"; do [ "$o" = "$f" ] && return; done
+		for dep in $(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr ',' ' '); do
+			addp "$dep"
+		done
+		order+=("$f")
+	}
+	for m in vfio_iommu_spapr_tce vfio_pci; do addp $m; done
+	i=0
+	for f in "${order[@]}"; do
+		i=$((i + 1))
+		cp "$f" "$root/modules/$(printf %02d $i)-$(basename "$f")"
+	done
+	cp "$top/tests/vfio_user_guest/guest/init-ppc64" "$root/init"
+	mkdir -p "$root$top/tests/vfio_user_guest/guest"
+	cp "$top/tests/vfio_user_guest/guest/run-cases.py" "$root$top/tests/vfio_user_guest/guest/"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet) > "$g/ppc-overlay.cpio"
+	cat "$pg/initramfs.cpio" "$g/ppc-overlay.cpio" > "$g/ppc-initramfs.cpio"
+	rm -rf "$root"
+	r=$(qemu_root)
+	echo "vfio-user-guest: ppc64 pseries POWER9, accel tcg"
+	exec unshare --mount --propagation private /bin/bash -c '
+		set -e
+		r=$1; shift
+		mkdir -p "$r/host"
+		mount --rbind / "$r/host"
+		exec "$@"' sh "$r" "$top/scripts/in-root.sh" "$r" qemu-system-ppc64 \
+		-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=16M,memory-backend=mem \
+		-cpu power9 -smp 2 -m 3072M -object memory-backend-memfd,id=mem,size=3072M,share=on \
+		-nographic -no-reboot -nic none \
+		-kernel "/host$pg/vmlinux" -initrd "/host$g/ppc-initramfs.cpio" \
+		-append "console=hvc0 quiet $append opnic.cmd=$cmd opnic.args=$args" "${devs[@]}"
+}
+
 case "${1:-}" in
 build) build;;
 run) shift; run "$@";;
-*) echo "usage: $0 build | run [--tcg] [--mem MB] [--append ARGS] [--cmd CMD] [--vfio-user SOCKET]... [--device DEV]..." >&2; exit 2;;
+ppc64) shift; ppc64 "$@";;
+*) echo "usage: $0 build | ppc64 PPC_BUILD [--vfio-user SOCKET]... [--cmd CMD] [--args A,B] | run [--tcg] [--mem MB] [--append ARGS] [--cmd CMD] [--vfio-user SOCKET]... [--device DEV]..." >&2; exit 2;;
 esac
