@@ -20,6 +20,7 @@
 #     /dev/shm: those are the host's inside the root), in order from slot 04.0 on.
 #   scripts/vfio-user-guest.sh ppc64 PPC_BUILD [--vfio-user SOCKET]...
 #       [--append ARGS] [--cmd GUEST_CMD] [--args A,B,...] [--trace PATTERN]
+#       [--kernel-deb LINUX_IMAGE_PPC64EL.deb]
 #     the same on a POWER9 pseries guest (TCG, 64 KiB pages, sPAPR TCE
 #     IOMMU) built on the POWER9 test guest (see ppc64() below).
 set -eu
@@ -150,7 +151,7 @@ run() {
 # kernel unpacks both) carrying tests/vfio_user_guest/guest/init-ppc64 as
 # /init, the kernel's vfio modules and run-cases.py at its own path.
 ppc64() {
-	local ppc="" append="" cmd="" args="" slot=4 devs=() pg r root mdir order i f m
+	local ppc="" append="" cmd="" args="" slot=4 devs=() pg r root mdir order i f m kdeb="" kx vmlinux
 	[ $# -ge 1 ] || die "ppc64 needs the cross build directory"
 	ppc=$(cd "$1" && pwd); shift
 	while [ $# -gt 0 ]; do
@@ -158,6 +159,9 @@ ppc64() {
 		--append) [ $# -ge 2 ] || die "--append needs a value"; append=$2; shift 2;;
 		--cmd) [ $# -ge 2 ] || die "--cmd needs a value"; cmd=$2; shift 2;;
 		--args) [ $# -ge 2 ] || die "--args needs a value"; args=$2; shift 2;;
+		--kernel-deb) [ $# -ge 2 ] || die "--kernel-deb needs a .deb"
+			[ -f "$2" ] || die "--kernel-deb '$2': no such file"
+			kdeb=$(realpath "$2"); shift 2;;
 		--vfio-user) [ $# -ge 2 ] || die "--vfio-user needs a socket path"
 			[ -S "$2" ] || die "--vfio-user '$2': not a socket"
 			case "$2" in /tmp/*|/run/*|/dev/shm/*) ;; *) die "--vfio-user '$2': not under /tmp, /run or /dev/shm";; esac
@@ -172,11 +176,24 @@ ppc64() {
 	root="$g/ppc-root"
 	rm -rf "$root"
 	mkdir -p "$root/modules"
-	mdir=$(ls -d "$pg"/kx/lib/modules/*)
+	# Another ppc64el kernel package (its vmlinux and modules) instead of
+	# the POWER9 guest's own.
+	kx="$pg/kx" vmlinux="$pg/vmlinux"
+	if [ -n "$kdeb" ]; then
+		kx="$g/ppc-kx-$(basename "$kdeb" .deb)"
+		if [ ! -d "$kx" ]; then
+			dpkg -x "$kdeb" "$kx.tmp"
+			# Debian 13 compresses its modules; busybox insmod takes them plain.
+			find "$kx.tmp" -name '*.ko.xz' -exec xz -d {} +
+			mv "$kx.tmp" "$kx"
+		fi
+		vmlinux=$(ls "$kx"/boot/vmlinux-* | head -1)
+	fi
+	mdir=$(ls -d "$kx"/lib/modules/*)
 	order=()
 	addp() {
 		local m=$1 f dep o
-		f=$(find "$mdir/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+		f=$(find "$mdir/kernel" -name "$m.ko" | head -1)
 		[ -n "$f" ] || f=$(find "$mdir/kernel" -name "$(echo "$m" | tr _ -).ko" | head -1)
 		if [ -z "$f" ]; then
 			grep -q "/$m.ko" "$mdir/modules.builtin" 2>/dev/null && return
@@ -212,7 +229,7 @@ ppc64() {
 		-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=16M,memory-backend=mem \
 		-cpu power9 -smp 2 -m 3072M -object memory-backend-memfd,id=mem,size=3072M,share=on \
 		-nographic -no-reboot -nic none \
-		-kernel "/host$pg/vmlinux" -initrd "/host$g/ppc-initramfs.cpio" \
+		-kernel "/host$vmlinux" -initrd "/host$g/ppc-initramfs.cpio" \
 		-append "console=hvc0 quiet $append opnic.cmd=$cmd opnic.args=$args" "${devs[@]}"
 }
 
