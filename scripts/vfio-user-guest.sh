@@ -189,7 +189,7 @@ ppc64() {
 		fi
 		vmlinux=$(ls "$kx"/boot/vmlinux-* | head -1)
 	fi
-	mdir=$(ls -d "$kx"/lib/modules/*)
+	mdir=$(ls -d "$kx"/lib/modules/* "$kx"/usr/lib/modules/* 2>/dev/null | head -1)
 	order=()
 	addp() {
 		local m=$1 f dep o
@@ -226,7 +226,7 @@ ppc64() {
 		mkdir -p "$r/host"
 		mount --rbind / "$r/host"
 		exec "$@"' sh "$r" "$top/scripts/in-root.sh" "$r" qemu-system-ppc64 \
-		-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=16M,memory-backend=mem \
+		-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=16M,usb=off,memory-backend=mem -vga none \
 		-cpu power9 -smp 2 -m 3072M -object memory-backend-memfd,id=mem,size=3072M,share=on \
 		-nographic -no-reboot -nic none \
 		-kernel "/host$vmlinux" -initrd "/host$g/ppc-initramfs.cpio" \
