@@ -31,6 +31,8 @@ def cmdline(key, default=''):
 
 
 BUILD = cmdline('build', os.path.join(TOP, 'build'))
+# Extra EAL arguments (opnic.eal=, commas for spaces), e.g. --iova-mode=pa.
+EAL = [a for a in cmdline('eal').split(',') if a]
 
 
 def say(line):
@@ -40,7 +42,7 @@ def say(line):
 def vfio_info(profile, bdf):
     import subprocess
     r = subprocess.run([os.path.join(BUILD, 'app/opnic-vfio-info'), '--in-memory', '-l', '0',
-                        '--log-level=lib.eal:error', '-a', bdf],
+                        '--log-level=lib.eal:error'] + EAL + ['-a', bdf],
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=300)
     say('BEGIN-INFO %s %s' % (profile, bdf))
@@ -81,7 +83,7 @@ def forward(profile, bdfs, seconds):
     """testpmd on the two ports: forwarding window, stats, LSC round trip."""
     prefix = h.file_prefix('opnic-vug')
     argv = ['dpdk-testpmd', '-d', h.plugin_path(BUILD), '--in-memory', '--file-prefix', prefix,
-            '-l', '0,1']
+            '-l', '0,1'] + EAL
     for b in bdfs:
         argv += ['-a', b]
     argv += ['--', '-i', '--nb-cores=1', '--forward-mode=io', '--rxq=1', '--txq=1',
