@@ -20,7 +20,7 @@
 #     /dev/shm: those are the host's inside the root), in order from slot 04.0 on.
 #   scripts/vfio-user-guest.sh ppc64 PPC_BUILD [--vfio-user SOCKET]...
 #       [--append ARGS] [--cmd GUEST_CMD] [--args A,B,...] [--trace PATTERN]
-#       [--kernel-deb LINUX_IMAGE_PPC64EL.deb]
+#       [--kernel-deb LINUX_IMAGE_PPC64EL.deb] [--global DRIVER.PROP=VALUE]
 #     the same on a POWER9 pseries guest (TCG, 64 KiB pages, sPAPR TCE
 #     IOMMU) built on the POWER9 test guest (see ppc64() below).
 set -eu
@@ -168,6 +168,7 @@ ppc64() {
 			devs+=(-device "{\"driver\":\"vfio-user-pci\",\"addr\":\"$(printf %02x $slot).0\",\"socket\":{\"path\":\"$2\",\"type\":\"unix\"}}")
 			slot=$((slot + 1)); shift 2;;
 		--trace) [ $# -ge 2 ] || die "--trace needs a pattern"; devs+=(-trace "$2"); shift 2;;
+		--global) [ $# -ge 2 ] || die "--global needs DRIVER.PROP=VALUE"; devs+=(-global "$2"); shift 2;;
 		*) die "unknown option '$1'";;
 		esac
 	done
