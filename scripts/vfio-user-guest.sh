@@ -221,6 +221,11 @@ ppc64() {
 	rm -rf "$root"
 	r=$(qemu_root)
 	echo "vfio-user-guest: ppc64 pseries POWER9, accel tcg"
+	# DPDK (22.11 to 24.11) removes the default 32-bit DMA window and wants
+	# the window it creates at bus address 0; QEMU puts a second window at
+	# dma64_win_addr (default 0x800000000000000), which DPDK refuses
+	# ("Received unsupported start address").
+	devs=(-global spapr-pci-host-bridge.dma64_win_addr=0 "${devs[@]}")
 	exec unshare --mount --propagation private /bin/bash -c '
 		set -e
 		r=$1; shift
