@@ -37,7 +37,7 @@ struct status_item {
 	uint8_t eol;		/* the text line ends after this item */
 };
 
-#define STATUS_MAX_ITEMS	(40 + OPNIC_FK_NKINDS)
+#define STATUS_MAX_ITEMS	(48 + OPNIC_FK_NKINDS)
 
 struct status_list {
 	struct status_item item[STATUS_MAX_ITEMS];
@@ -48,7 +48,9 @@ struct status_list {
 static struct status_item *
 item_add(struct status_list *l, const char *key, enum item_kind kind, int eol)
 {
-	struct status_item *it = &l->item[l->n++];
+	static struct status_item overflow;	/* written, never shown */
+	struct status_item *it = l->n < STATUS_MAX_ITEMS ? &l->item[l->n++] :
+				 &overflow;
 
 	snprintf(it->key, sizeof(it->key), "%s", key);
 	it->group = l->group;
@@ -126,6 +128,23 @@ status_pci(struct status_list *l, const struct opnic_model_dev *md)
 	item_num(l, "unmap_refused", md->dma != NULL ? md->dma->refused : 0, 1);
 }
 
+/* The device's vfio-user endpoint (--vfio-user), after the PCI line. */
+static void
+status_vfio_user(struct status_list *l, const struct server_dev *d)
+{
+	struct opnic_vfu_stats st;
+
+	if (d->vu == NULL)
+		return;
+	opnic_vfu_get_stats(d->vu, &st);
+	item_num(l, "vfu_clients", st.clients, 0);
+	item_num(l, "vfu_refused_clients", st.refused_clients, 0);
+	item_num(l, "vfu_msgs", st.msgs, 0);
+	item_num(l, "vfu_errors", st.errors, 0);
+	item_num(l, "vfu_dma_maps", st.dma_maps, 0);
+	item_num(l, "vfu_dma_unreachable", st.dma_unreachable, 1);
+}
+
 static void
 status_collect(const struct opnic_server *srv, const struct server_dev *d,
 	       struct status_list *l)
@@ -138,7 +157,8 @@ status_collect(const struct opnic_server *srv, const struct server_dev *d,
 	item_num(l, "dev", (uint64_t)(d - srv->dev), 0);
 	item_str(l, "profile", srv->prof.name, 0);
 	item_str(l, "link", md->link_up ? "up" : "down", 0);
-	item_str(l, "owner", d->owner ? "attached" : "none", 1);
+	item_str(l, "owner", d->owner ? "attached" : d->vu_owned ? "vfio-user" :
+		 "none", 1);
 	item_num(l, "rx_pkts", md->st[OPNIC_ST_RX_PKTS / 8], 0);
 	item_num(l, "tx_pkts", md->st[OPNIC_ST_TX_PKTS / 8], 0);
 	item_num(l, "rx_no_desc", md->st[OPNIC_ST_RX_NO_DESC / 8], 0);
@@ -157,6 +177,7 @@ status_collect(const struct opnic_server *srv, const struct server_dev *d,
 	status_txq0(l, md);
 	status_faults(l, md);
 	status_pci(l, md);
+	status_vfio_user(l, d);
 }
 
 /* Append to a reply text; n is clamped so that it stays in bounds. */

@@ -86,68 +86,70 @@ sparse_areas(const struct opnic_vfu *v, uint64_t size,
 int
 vfu_handle_region_info(struct opnic_vfu *v, struct vfu_msg *x)
 {
-	struct {
-		struct vfio_region_info ri;
-		struct vfio_region_info_cap_sparse_mmap sp;
-		struct vfio_region_sparse_mmap_area area[3];
-	} rep;
+	struct vfio_region_info ri;
+	struct vfio_region_info_cap_sparse_mmap sp;
+	struct vfio_region_sparse_mmap_area area[3];
+	uint8_t out[sizeof(ri) + sizeof(sp) + sizeof(area)];
 	uint32_t argsz, idx, need;
+	unsigned int na = 0;
 	size_t caps = 0;
 
-	if (x->len != sizeof(rep.ri))
+	if (x->len != sizeof(ri))
 		return vfu_msg_error(x, EINVAL, "region info payload of %u bytes: "
-				     "expected %zu", x->len, sizeof(rep.ri));
-	memcpy(&rep.ri, x->payload, sizeof(rep.ri));
-	argsz = rep.ri.argsz;
-	idx = rep.ri.index;
-	if (argsz < sizeof(rep.ri))
+				     "expected %zu", x->len, sizeof(ri));
+	memcpy(&ri, x->payload, sizeof(ri));
+	argsz = ri.argsz;
+	idx = ri.index;
+	if (argsz < sizeof(ri))
 		return vfu_msg_error(x, EINVAL, "region info argsz %u: expected "
-				     "at least %zu", argsz, sizeof(rep.ri));
+				     "at least %zu", argsz, sizeof(ri));
 	/* vfio-pci: no VGA region on a device that is not VGA. */
 	if (idx >= VFU_NUM_REGIONS || idx == VFIO_PCI_VGA_REGION_INDEX)
 		return vfu_msg_error(x, EINVAL, "region %u: no such region", idx);
-	memset(&rep, 0, sizeof(rep));
-	rep.ri.index = idx;
+	memset(&ri, 0, sizeof(ri));
+	memset(&sp, 0, sizeof(sp));
+	ri.index = idx;
 	if (idx <= VFIO_PCI_BAR5_REGION_INDEX && v->cfg.bar_size[idx] != 0) {
-		rep.ri.size = v->cfg.bar_size[idx];
-		rep.ri.offset = v->cfg.bar_off[idx];
-		rep.ri.flags = VFIO_REGION_INFO_FLAG_READ |
-			       VFIO_REGION_INFO_FLAG_WRITE;
+		ri.size = v->cfg.bar_size[idx];
+		ri.offset = v->cfg.bar_off[idx];
+		ri.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 		/* mmap needs the fd, and the client must take one. */
 		if (v->caps.client_max_fds >= 1)
-			rep.ri.flags |= VFIO_REGION_INFO_FLAG_MMAP;
-		if ((rep.ri.flags & VFIO_REGION_INFO_FLAG_MMAP) &&
+			ri.flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		if ((ri.flags & VFIO_REGION_INFO_FLAG_MMAP) &&
 		    idx == v->cfg.m->prof.msix_bar) {
-			unsigned int na = sparse_areas(v, rep.ri.size, rep.area);
-
-			rep.sp.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
-			rep.sp.header.version = 1;
-			rep.sp.header.next = 0;
-			rep.sp.nr_areas = na;
-			caps = sizeof(rep.sp) + na * sizeof(rep.area[0]);
+			na = sparse_areas(v, ri.size, area);
+			sp.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+			sp.header.version = 1;
+			sp.header.next = 0;
+			sp.nr_areas = na;
+			caps = sizeof(sp) + na * sizeof(area[0]);
 		}
 	} else if (idx == VFIO_PCI_CONFIG_REGION_INDEX) {
-		rep.ri.size = VFU_CFG_SIZE;
-		rep.ri.flags = VFIO_REGION_INFO_FLAG_READ |
-			       VFIO_REGION_INFO_FLAG_WRITE;
+		ri.size = VFU_CFG_SIZE;
+		ri.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 	}
-	need = (uint32_t)(sizeof(rep.ri) + caps);
-	rep.ri.argsz = need;
-	if (caps != 0) {
-		rep.ri.flags |= VFIO_REGION_INFO_FLAG_CAPS;
-		/* The kernel's size protocol: too small, say what is needed
-		 * and send the fixed part only. */
-		if (argsz >= need)
-			rep.ri.cap_offset = sizeof(rep.ri);
+	need = (uint32_t)(sizeof(ri) + caps);
+	ri.argsz = need;
+	/* The kernel's size protocol: argsz too small for the caps, say what
+	 * is needed and send the fixed part only - without the CAPS flag,
+	 * which QEMU's vfio-user client takes to mean a valid cap_offset. */
+	if (caps != 0 && argsz >= need) {
+		ri.flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		ri.cap_offset = sizeof(ri);
 	}
-	if (rep.ri.flags & VFIO_REGION_INFO_FLAG_MMAP &&
-	    (caps == 0 || argsz >= need))
+	if ((ri.flags & VFIO_REGION_INFO_FLAG_MMAP) && (caps == 0 || argsz >= need))
 		x->rep_fd = v->bar_fd;
-	return vfu_reply_put(x, &rep, argsz >= need ? need : sizeof(rep.ri));
+	memcpy(out, &ri, sizeof(ri));
+	memcpy(out + sizeof(ri), &sp, sizeof(sp));
+	memcpy(out + sizeof(ri) + sizeof(sp), area, na * sizeof(area[0]));
+	return vfu_reply_put(x, out, argsz >= need ? need : sizeof(ri));
 }
 
 /* How many interrupts of a type the device has: no INTx pin, no MSI
- * capability, MSI-X vectors; no error or request signalling. */
+ * capability, MSI-X vectors; one error and one request interrupt, as
+ * vfio-pci reports for a PCIe function (their eventfds are kept, never
+ * signalled: the model has no AER and is never unplugged). */
 static int
 irq_count(const struct opnic_vfu *v, uint32_t index)
 {
@@ -160,7 +162,7 @@ irq_count(const struct opnic_vfu *v, uint32_t index)
 		return (int)v->cfg.m->prof.msix_vectors;
 	case VFIO_PCI_ERR_IRQ_INDEX:
 	case VFIO_PCI_REQ_IRQ_INDEX:
-		return 0;
+		return 1;
 	default:
 		return -1;
 	}
@@ -206,10 +208,42 @@ set_trigger(struct opnic_vfu *v, uint32_t vec, int fd)
 	opnic_model_set_vector_mask(v->cfg.m, vec, fd < 0);
 }
 
+/* The error (0) or request (1) interrupt: TRIGGER with an eventfd keeps
+ * it, without one (or DATA_NONE count 0) drops it; firing it from the
+ * client (NONE/BOOL) signals it as vfio-pci's loopback does. */
+static int
+set_aux(struct opnic_vfu *v, struct vfu_msg *x, unsigned int which,
+	uint32_t dtype, uint32_t action, uint32_t count)
+{
+	int *slot = &v->aux_fd[which];
+	uint64_t one = 1;
+
+	if (action != VFIO_IRQ_SET_ACTION_TRIGGER)
+		return vfu_msg_error(x, EINVAL, "%s interrupt: only TRIGGER",
+				     which ? "request" : "error");
+	if (dtype == VFIO_IRQ_SET_DATA_EVENTFD || count == 0) {
+		if (*slot >= 0)
+			close(*slot);
+		*slot = vfu_msg_take_fd(x, 0);
+		return 0;
+	}
+	if ((dtype == VFIO_IRQ_SET_DATA_NONE ||
+	     x->payload[offsetof(struct vfio_irq_set, data)]) &&
+	    *slot >= 0 && write(*slot, &one, sizeof(one)) < 0)
+		return vfu_msg_error(x, errno, "eventfd write");
+	return 0;
+}
+
 void
 vfu_irqs_drop_all(struct opnic_vfu *v)
 {
 	uint32_t vec;
+
+	for (vec = 0; vec < 2; vec++)
+		if (v->aux_fd[vec] >= 0) {
+			close(v->aux_fd[vec]);
+			v->aux_fd[vec] = -1;
+		}
 
 	for (vec = 0; vec < v->cfg.nirq; vec++)
 		if (v->cfg.irq_fd[vec] >= 0)
@@ -256,6 +290,9 @@ vfu_handle_set_irqs(struct opnic_vfu *v, struct vfu_msg *x)
 				     is.count, x->nfds);
 	if (count == 0)
 		return 0;	/* "disable all" of a type the device lacks */
+	if (is.index == VFIO_PCI_ERR_IRQ_INDEX || is.index == VFIO_PCI_REQ_IRQ_INDEX)
+		return set_aux(v, x, is.index - VFIO_PCI_ERR_IRQ_INDEX, dtype,
+			       action, is.count);
 	if (is.index != VFIO_PCI_MSIX_IRQ_INDEX)
 		return vfu_msg_error(x, EINVAL, "irq index %u: not served",
 				     is.index);
@@ -270,17 +307,19 @@ vfu_handle_set_irqs(struct opnic_vfu *v, struct vfu_msg *x)
 		return 0;
 	}
 	if (dtype == VFIO_IRQ_SET_DATA_EVENTFD) {
+		if (x->nfds != 0 && is.start + is.count > nvec)
+			return vfu_msg_error(x, EINVAL, "MSI-X vectors %u..%u: the "
+					     "server signals vectors 0..%u",
+					     is.start, is.start + is.count - 1,
+					     nvec - 1);
 		if (x->nfds != 0)
 			opnic_model_set_msix_ctrl(v->cfg.m, 1, 0);
 		for (i = 0; i < is.count; i++) {
 			uint32_t vec = is.start + i;
 			int fd = vfu_msg_take_fd(x, i);
 
-			if (vec < nvec) {
+			if (vec < nvec)
 				set_trigger(v, vec, fd);
-			} else if (fd >= 0) {
-				close(fd);
-			}
 		}
 		return 0;
 	}

@@ -30,7 +30,11 @@
  * message with its JSON. */
 #define VFU_MAX_MSG		(VFU_MAX_XFER + 4096u)
 /* A client that stops in the middle of a message for this long is cut. */
+#ifndef VFU_READ_TIMEOUT_MS	/* the fuzz build waits for nothing */
 #define VFU_READ_TIMEOUT_MS	2000
+#endif
+/* A client that reads none of a reply for this long is cut. */
+#define VFU_SEND_TIMEOUT_MS	2000
 /* The page size of the sparse areas and of DMA_MAP (our pgsizes). */
 #define VFU_PAGE		4096ull
 /* Mappings the model cannot reach (no fd, read-only) we keep track of. */
@@ -82,6 +86,7 @@ struct opnic_vfu {
 	struct vfu_unreachable unr[VFU_MAX_UNREACHABLE];
 	unsigned int nunr;
 	uint32_t vbar[6];		/* the virtualized BAR registers */
+	int aux_fd[2];			/* error and request eventfds, -1 */
 	int trace;
 	struct opnic_vfu_stats st;
 };
@@ -126,5 +131,8 @@ int vfu_handle_dma_unmap(struct opnic_vfu *v, struct vfu_msg *x);
 void vfu_dma_drop_all(struct opnic_vfu *v);
 void vfu_irqs_drop_all(struct opnic_vfu *v);
 void vfu_vbar_reset(struct opnic_vfu *v);
+/* The client is gone: close it, drop its mappings and triggers, release
+ * the device (opnic_vfu_server.c). Takes the lock. */
+void vfu_conn_drop(struct opnic_vfu *v);
 
 #endif /* _OPNIC_VFU_INTERNAL_H_ */

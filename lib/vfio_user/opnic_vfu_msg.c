@@ -265,15 +265,6 @@ reply:
 	return ret;
 close:
 	msg_free(&x);
-	pthread_mutex_lock(v->cfg.lock);
-	vfu_log(v, "client gone");
-	close(v->conn);
-	v->conn = -1;
-	vfu_dma_drop_all(v);
-	vfu_irqs_drop_all(v);
-	v->negotiated = 0;
-	v->cfg.m->dma = NULL;
-	v->cfg.release(v->cfg.ctx);
-	pthread_mutex_unlock(v->cfg.lock);
+	vfu_conn_drop(v);
 	return -1;
 }

@@ -33,6 +33,7 @@ opnic_vfu_create(const struct opnic_vfu_dev_cfg *cfg, char *err, size_t errlen)
 	v->conn = -1;
 	v->lfd = -1;
 	v->bar_fd = -1;
+	v->aux_fd[0] = v->aux_fd[1] = -1;
 	v->trace = getenv("OPNIC_MODEL_TRACE") != NULL;
 	opnic_dma_init(v->dma);
 	vfu_vbar_reset(v);
@@ -102,12 +103,42 @@ opnic_vfu_adopt(struct opnic_vfu *v, int fd)
 }
 
 void
+vfu_conn_drop(struct opnic_vfu *v)
+{
+	pthread_mutex_lock(v->cfg.lock);
+	if (v->conn >= 0) {
+		vfu_log(v, "client gone");
+		close(v->conn);
+		v->conn = -1;
+		vfu_dma_drop_all(v);
+		vfu_irqs_drop_all(v);
+		v->negotiated = 0;
+		v->cfg.m->dma = NULL;
+		v->cfg.release(v->cfg.ctx);
+	}
+	pthread_mutex_unlock(v->cfg.lock);
+}
+
+/* The served client closed its end (its EOF not read yet): a client that
+ * reconnects at once finds the device free. */
+static int
+conn_ended(int fd)
+{
+	char b;
+
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+void
 opnic_vfu_accept(struct opnic_vfu *v)
 {
 	int fd = accept4(v->lfd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (fd >= 0)
-		opnic_vfu_adopt(v, fd);
+	if (fd < 0)
+		return;
+	if (v->conn >= 0 && conn_ended(v->conn))
+		vfu_conn_drop(v);
+	opnic_vfu_adopt(v, fd);
 }
 
 void
@@ -121,16 +152,8 @@ opnic_vfu_destroy(struct opnic_vfu *v)
 {
 	if (v == NULL)
 		return;
-	if (v->conn >= 0) {
-		pthread_mutex_lock(v->cfg.lock);
-		close(v->conn);
-		v->conn = -1;
-		vfu_dma_drop_all(v);
-		vfu_irqs_drop_all(v);
-		v->cfg.m->dma = NULL;
-		v->cfg.release(v->cfg.ctx);
-		pthread_mutex_unlock(v->cfg.lock);
-	}
+	if (v->conn >= 0)
+		vfu_conn_drop(v);
 	if (v->lfd >= 0)
 		close(v->lfd);
 	if (v->path[0] != '\0' && v->lfd >= 0)

@@ -144,10 +144,19 @@ vfu_send(int sock, const struct vfu_hdr *h, const void *payload, size_t len,
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
 	while (sent < total) {
-		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* A client that does not read its replies is cut
+			 * after a while, not waited for forever. */
+			struct pollfd pfd = { sock, POLLOUT, 0 };
+
+			if (poll(&pfd, 1, VFU_SEND_TIMEOUT_MS) <= 0)
+				return -1;
+			continue;
+		}
 		if (n <= 0)
 			return -1;
 		sent += (size_t)n;

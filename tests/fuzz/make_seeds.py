@@ -187,3 +187,65 @@ def vfio_seed(cfg, dev):
 for cfg in range(4):
     for dev in range(2):
         write("fuzz_vfio_emu", f"dpdk-open-c{cfg}-d{dev}", vfio_seed(cfg, dev))
+
+
+# ---- fuzz_vfio_user: [flags] then chunks [fdsel][len u16][bytes]; flags
+# bit 0 negotiates first, bits 1-2 the profile. fdsel: (n fds) << 4 | kind
+# of the first (0 memfd, 1 eventfd, 2 unsealable memfd, 3 pipe).
+def vfu_msg(cmd, payload=b"", msg_id=1, flags=0):
+    return u16(msg_id) + u16(cmd) + u32(16 + len(payload)) + u32(flags) + \
+        u32(0) + payload
+
+
+def vfu_chunk(data, nfd=0, kind=0):
+    return u8(nfd << 4 | kind) + u16(len(data)) + data
+
+
+def vfu_rw(off, region, count, data=b""):
+    return u64(off) + u32(region) + u32(count) + data
+
+
+def vfu_seed(profile, negotiated):
+    b = u8((1 if negotiated else 0) | profile << 1)
+    if not negotiated:
+        caps = b'{"capabilities":{"max_msg_fds":8,"pgsizes":4096,' \
+               b'"write_multiple":true,"migration":{"pgsize":4096}}}\0'
+        b += vfu_chunk(vfu_msg(1, u16(0) + u16(0) + caps))
+    b += vfu_chunk(vfu_msg(4, u32(16) + bytes(12)))                 # info
+    for idx in range(9):                                            # regions
+        b += vfu_chunk(vfu_msg(5, u32(80) + u32(0) + u32(idx) + bytes(20)))
+    b += vfu_chunk(vfu_msg(7, u32(16) + u32(0) + u32(2) + u32(0)))  # irq info
+    b += vfu_chunk(vfu_msg(9, vfu_rw(0, 7, 64)))                    # config
+    b += vfu_chunk(vfu_msg(10, vfu_rw(4, 7, 2, u16(6))))            # MEM|MASTER
+    b += vfu_chunk(vfu_msg(9, vfu_rw(0, 0, 256)))                   # directory
+    # DMA map of the memfd, then the RX queue 0 and TX queue 0 of tight4k's
+    # qcfg (0x1000) on it, doorbells, polls happen after every chunk.
+    b += vfu_chunk(vfu_msg(2, u32(32) + u32(3) + u64(0) + u64(0x100000) +
+                           u64(0x40000)), 1, 0)
+    for base, ring, cpl, bs in ((0x1800, 0x100000, 0x101000, 2048),
+                                (0x1000, 0x102000, 0x103000, 0)):
+        regs = u32(ring) + u32(0) + u32(cpl) + u32(0) + u32(0) + u32(0) + \
+            u32(6) + u32(bs) + u32(1)
+        b += vfu_chunk(vfu_msg(10, vfu_rw(base, 0, len(regs), regs)))
+    b += vfu_chunk(vfu_msg(10, vfu_rw(0x3e00, 0, 4, u32(63))))      # rxdb
+    b += vfu_chunk(vfu_msg(10, vfu_rw(0x3c00, 0, 4, u32(4))))       # txdb
+    # MSI-X vector 0 to the eventfd, fired by the client, then dropped
+    b += vfu_chunk(vfu_msg(8, u32(20) + u32(0x24) + u32(2) + u32(0) + u32(1)), 1, 1)
+    b += vfu_chunk(vfu_msg(8, u32(21) + u32(0x22) + u32(2) + u32(0) + u32(1) + u8(1)))
+    b += vfu_chunk(vfu_msg(15, u64(1) + vfu_rw(0x2000, 0, 4, u64(7))))   # multi
+    b += vfu_chunk(vfu_msg(3, u32(24) + u32(0) + u64(0x100000) + u64(0x40000)))
+    b += vfu_chunk(vfu_msg(2, u32(32) + u32(1) + u64(0) + u64(0x200000) +
+                           u64(0x1000)))                            # no fd
+    b += vfu_chunk(vfu_msg(13))                                     # reset
+    b += vfu_chunk(vfu_msg(8, u32(20) + u32(0x21) + u32(2) + u32(0) + u32(0)))
+    b += vfu_chunk(vfu_msg(3, u32(24) + u32(2) + u64(0) + u64(0)))  # unmap all
+    # a message split over two chunks, then garbage with fds
+    m = vfu_msg(9, vfu_rw(0, 0, 4))
+    b += vfu_chunk(m[:10]) + vfu_chunk(m[10:])
+    b += vfu_chunk(vfu_msg(2, bytes(32)), 3, 2)
+    return b
+
+
+for prof in range(4):
+    for neg in (0, 1):
+        write("fuzz_vfio_user", f"session-p{prof}-n{neg}", vfu_seed(prof, neg))
