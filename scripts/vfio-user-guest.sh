@@ -23,6 +23,7 @@
 #       [--kernel-deb LINUX_IMAGE_PPC64EL.deb] [--global DRIVER.PROP=VALUE]
 #     the same on a POWER9 pseries guest (TCG, 64 KiB pages, sPAPR TCE
 #     IOMMU) built on the POWER9 test guest (see ppc64() below).
+#   scripts/vfio-user-guest.sh ppc64-kernel   -> prints the trixie 64k kernel .deb
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 g="$top/build/vfio-user-guest"
@@ -239,9 +240,45 @@ ppc64() {
 		-append "console=hvc0 quiet $append opnic.cmd=$cmd opnic.args=$args" "${devs[@]}"
 }
 
+# Debian 13's ppc64el kernel with 64 KiB pages (linux-image-*-powerpc64le-64k;
+# trixie's plain powerpc64le flavour has 4 KiB pages), downloaded with a
+# private apt state (the host's apt is untouched), cached in the guest dir;
+# prints the .deb. Debian 12's kernel fails vfio-pci's probe on pseries.
+ppc64_kernel() {
+	local s="$g/ppc-trixie-apt" pkg deb
+	mkdir -p "$s/lists/partial" "$s/cache/archives/partial" "$s/debs"
+	[ -f "$s/status" ] || : > "$s/status"
+	echo "deb [arch=ppc64el signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${OPNIC_MIRROR:-http://deb.debian.org/debian} trixie main" > "$s/sources.list"
+	cat > "$s/apt.conf" <<CONF
+APT::Architecture "ppc64el";
+APT::Architectures { "ppc64el"; };
+Dir::State "$s";
+Dir::State::status "$s/status";
+Dir::Cache "$s/cache";
+Dir::Etc::sourcelist "$s/sources.list";
+Dir::Etc::sourceparts "-";
+Acquire::Languages "none";
+Acquire::Check-Valid-Until "false";
+APT::Sandbox::User "root";
+CONF
+	deb=$(ls "$s"/debs/linux-image-*-powerpc64le-64k_*.deb 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		export APT_CONFIG="$s/apt.conf"
+		apt-get update -q >/dev/null 2>&1 || echo "vfio-user-guest: apt-get update reported errors (continuing)" >&2
+		# Newest first; a dated mirror may lack the newest's file.
+		for pkg in $(apt-cache search '^linux-image-[0-9].*-powerpc64le-64k$' | cut -d' ' -f1 | sort -rV); do
+			(cd "$s/debs" && apt-get download -q "$pkg" >/dev/null 2>&1) && break
+		done
+		deb=$(ls "$s"/debs/linux-image-*-powerpc64le-64k_*.deb 2>/dev/null | head -1)
+		[ -n "$deb" ] || { echo "vfio-user-guest: no trixie ppc64el 64k kernel could be downloaded" >&2; exit 1; }
+	fi
+	echo "$deb"
+}
+
 case "${1:-}" in
 build) build;;
 run) shift; run "$@";;
 ppc64) shift; ppc64 "$@";;
-*) echo "usage: $0 build | ppc64 PPC_BUILD [--vfio-user SOCKET]... [--cmd CMD] [--args A,B] | run [--tcg] [--mem MB] [--append ARGS] [--cmd CMD] [--vfio-user SOCKET]... [--device DEV]..." >&2; exit 2;;
+ppc64-kernel) ppc64_kernel;;
+*) echo "usage: $0 build | ppc64-kernel | ppc64 PPC_BUILD [--vfio-user SOCKET]... [--cmd CMD] [--args A,B] | run [--tcg] [--mem MB] [--append ARGS] [--cmd CMD] [--vfio-user SOCKET]... [--device DEV]..." >&2; exit 2;;
 esac
