@@ -21,7 +21,10 @@
 
 #define OPNIC_CFG_SIZE		4096
 #define OPNIC_CFG_CAP_PCIE	0x40
-#define OPNIC_CFG_CAP_MSIX	0x70
+/* After the PCIe v2 capability's 0x3c bytes (0x40-0x7b). At 0x70 it
+ * overlapped Link Control/Status 2, which QEMU's vfio-pci emulates as zero
+ * for an integrated endpoint: the guest saw no MSI-X (issue 17). */
+#define OPNIC_CFG_CAP_MSIX	0x80
 /* Empty polls after which a TX queue goes idle and asks for doorbells. */
 #define OPNIC_IDLE_POLLS	256
 #define OPNIC_TX_BUDGET		64
