@@ -58,7 +58,8 @@ for p in ('tight4k', 'qdma64k', 'fpga8k'):
 out = subprocess.run([os.path.join(a.build, 'app/opnic-run'), '--profile', a.profile,
                       '--kernel', a.kernel, '--page-size', a.page, '--',
                       os.path.join(a.build, 'app/opnic-vfio-info'), '--in-memory', '-l', '0',
-                      '-a', '0000:0b:00.0', '--log-level=eal,debug'],
+                      '-a', '0000:0b:00.0', '--log-level=eal,debug',
+                      '--log-level=bus.pci,debug'],
                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                      stderr=subprocess.STDOUT, text=True, errors='replace').stdout
 fails = 0
