@@ -279,3 +279,21 @@ def testpmd_on_model(a, tag, *model_args, testpmd_args=('--forward-mode=io',),
     model = start_model(a.build, run, a.profile, *model_args)
     tp = start_testpmd(a.build, run, a.kernel, a.page, list(testpmd_args))
     return run, model, tp
+
+
+def dpdk_version(build):
+    """The DPDK version the build in BUILD found (meson's libdpdk), as a
+    tuple of ints, e.g. (24, 11, 8); tests key per-version expectations on
+    it (doc/guides/dpdk-versions.md)."""
+    import json
+    path = os.path.join(build, 'meson-info', 'intro-dependencies.json')
+    try:
+        deps = json.load(open(path))
+    except (OSError, ValueError) as e:
+        fail('cannot read the DPDK version of the build from %s: %s' % (path, e))
+    for d in deps:
+        if d.get('name') == 'libdpdk':
+            m = re.match(r'(\d+)\.(\d+)(?:\.(\d+))?', d.get('version', ''))
+            if m:
+                return tuple(int(x or 0) for x in m.groups())
+    fail('%s names no libdpdk version' % path)
