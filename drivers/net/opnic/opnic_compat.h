@@ -33,4 +33,17 @@ typedef struct rte_eth_stats opnic_eth_qstats;
 #define OPNIC_STATS_GET_QSTATS(s, q) (s)
 #endif
 
+/*
+ * DPDK 24.11 (de89988365 "kvargs: rework process API"): rte_kvargs_process()
+ * fails on a key given without '=value' and calls no handler;
+ * rte_kvargs_process_opt() (new) calls it with a NULL value, as
+ * rte_kvargs_process() did before. The driver's handlers name a missing value
+ * themselves, so they get the key either way.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0)
+#define opnic_kvargs_process_with_key_only rte_kvargs_process_opt
+#else
+#define opnic_kvargs_process_with_key_only rte_kvargs_process
+#endif
+
 #endif /* _OPNIC_COMPAT_H_ */
