@@ -187,10 +187,15 @@ self_map_bar(struct vbar_dev *vb, unsigned int i, const struct vbar_range *r,
 		return -errno;
 	b->base = base;
 	for (k = 0; k < n; k++) {
-		void *p = mmap((uint8_t *)base + r[k].off, r[k].len,
-			       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			       vb->fd, (off_t)(b->region_off + r[k].off));
+		void *p;
 
+		/* Linux 4.7..4.15 reports one area of size 0 when the table's
+		 * page is the whole BAR: nothing to map. */
+		if (r[k].len == 0)
+			continue;
+		p = mmap((uint8_t *)base + r[k].off, r[k].len,
+			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 vb->fd, (off_t)(b->region_off + r[k].off));
 		if (p == MAP_FAILED) {
 			VBAR_LOG(WARNING, "BAR%u area 0x%" PRIx64 "+0x%" PRIx64
 				 ": mmap failed (%s), region r/w will be used",
