@@ -70,7 +70,9 @@ deb_src_tree() {
 		apt-get -q $o update >/dev/null 2>&1
 		cd "$2" && apt-get -q $o source --download-only "dpdk=$3" >"$1/log" 2>&1
 		tar -xf "$2"/dpdk_*.orig.tar.* -C "$2"' sh "$tmp" "$cache" "$ver" 2>/dev/null; then
-		echo "Debian source package dpdk=$ver not available ($(grep -m1 -o '[0-9][0-9][0-9] [A-Za-z ]*$' "$tmp/log" 2>/dev/null || echo 'download or unpack failed'))" >&2
+		local got
+		got=$(sed -n 's/^E: Failed to fetch \([^ ]*\) *\([0-9][0-9][0-9]\) *\([A-Za-z ]*[A-Za-z]\).*/\2 \3 for \1/p' "$tmp/log" 2>/dev/null | head -1)
+		echo "Debian source package dpdk=$ver not available (${got:-apt-get source or its unpacking failed})" >&2
 		rm -rf "$tmp" "$cache"
 		return 1
 	fi
