@@ -297,3 +297,11 @@ def dpdk_version(build):
             if m:
                 return tuple(int(x or 0) for x in m.groups())
     fail('%s names no libdpdk version' % path)
+
+
+def testpmd_dump(build, what):
+    """testpmd's command that dumps WHAT ('mempool', 'memzone' ...) for the
+    DPDK the build found: 'dump_mempool' before 25.11, 'dump mempool' from
+    25.11 on (cae0444c2e "app/testpmd: use space separator in dump
+    commands")."""
+    return ('dump %s' if dpdk_version(build) >= (25, 11) else 'dump_%s') % what
