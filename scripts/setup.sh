@@ -5,6 +5,10 @@
 # headers from the Debian source package of the *installed* DPDK version into
 # build/sdk (never into the repository), reserves hugepages and configures the
 # build directory. Idempotent: a second run only checks and returns.
+# The headers come, in this order, from the installed DPDK if it ships them,
+# the Debian source package, or OPNIC_DPDK_SRC=DIR, a DPDK source tree of the
+# installed line (meson -Ddpdk_src; doc/guides/dpdk-versions.md). Other
+# Debian releases: their DPDK builds in scripts/test-lts.sh's roots.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
@@ -25,21 +29,28 @@ fi
 
 ver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
 stamp="$sdk/.stamp-$ver"
-if [ ! -f "$stamp" ]; then
+sdk_opt="-Ddpdk_sdk=$sdk/include"
+if ls /usr/include/dpdk/ethdev_driver.h /usr/include/*/dpdk/ethdev_driver.h >/dev/null 2>&1; then
+	sdk_opt=""
+elif [ -n "${OPNIC_DPDK_SRC:-}" ]; then
+	[ -d "$OPNIC_DPDK_SRC" ] || { echo "setup: error: OPNIC_DPDK_SRC=$OPNIC_DPDK_SRC: not a directory" >&2; exit 1; }
+	sdk_opt="-Ddpdk_src=$(realpath "$OPNIC_DPDK_SRC")"
+elif [ ! -f "$stamp" ]; then
 	echo "setup: fetching DPDK driver SDK headers for libdpdk-dev $ver"
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 	src=/etc/apt/sources.list.d/opnic-deb-src.sources
 	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && \
 	   ! grep -qs '^deb-src' /etc/apt/sources.list; then
 		cat > "$src" <<SRC
 Types: deb-src
 URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
+Suites: $codename $codename-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb-src
 URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
+Suites: $codename-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
@@ -47,7 +58,12 @@ SRC
 	fi
 	rm -rf "$sdk"
 	mkdir -p "$sdk/src" "$sdk/include"
-	(cd "$sdk/src" && apt-get source -q "dpdk=$ver" >/dev/null)
+	if ! (cd "$sdk/src" && apt-get source -q "dpdk=$ver" >/dev/null); then
+		echo "setup: error: the Debian source package dpdk=$ver is not available" \
+		     "from the mirror; name a DPDK $(echo "$ver" | cut -d. -f1,2) source tree:" \
+		     "OPNIC_DPDK_SRC=DIR $0" >&2
+		exit 1
+	fi
 	d=$(find "$sdk/src" -maxdepth 1 -mindepth 1 -type d -name 'dpdk*' | head -1)
 	if [ -z "$d" ]; then
 		echo "setup: error: 'apt-get source dpdk=$ver' produced no source tree" >&2
@@ -71,6 +87,6 @@ if [ "$hp" -lt 1024 ]; then
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$top" -Ddpdk_sdk="$sdk/include" >/dev/null
+	meson setup "$build" "$top" $sdk_opt >/dev/null
 fi
 ninja -C "$build" >/dev/null

@@ -43,9 +43,11 @@ on_lsc(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
 	(void)type;
 	(void)arg;
 	(void)ret;
-	rte_eth_link_get_nowait(port, &link);
-	printf("link event: port %u %s %u Mb/s\n", port,
-	       link.link_status ? "up" : "down", link.link_speed);
+	if (rte_eth_link_get_nowait(port, &link) != 0)
+		printf("link event: port %u, link state unreadable\n", port);
+	else
+		printf("link event: port %u %s %u Mb/s\n", port,
+		       link.link_status ? "up" : "down", link.link_speed);
 	fflush(stdout);
 	link_events++;
 	return 0;
@@ -100,8 +102,16 @@ main(int argc, char **argv)
 			fprintf(stderr, "opnic-fwd: cannot start port %d\n", i);
 			return 1;
 		}
-		rte_eth_dev_fw_version_get((uint16_t)i, fw, sizeof(fw));
-		rte_eth_dev_info_get((uint16_t)i, &info);
+		/* A firmware string longer than fw is cut (> 0 returned). */
+		ret = rte_eth_dev_fw_version_get((uint16_t)i, fw, sizeof(fw));
+		if (ret < 0)
+			snprintf(fw, sizeof(fw), "unknown (%s)", strerror(-ret));
+		ret = rte_eth_dev_info_get((uint16_t)i, &info);
+		if (ret != 0) {
+			fprintf(stderr, "opnic-fwd: port %d: no device info: %s\n",
+				i, strerror(-ret));
+			return 1;
+		}
 		printf("port %d: %s firmware %s\n", i, info.driver_name, fw);
 	}
 	signal(SIGINT, on_signal);

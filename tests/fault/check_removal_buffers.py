@@ -26,7 +26,7 @@ tp = t.start_testpmd(a.build, run, a.kernel, a.page,
 tp.cmd('start tx_first 4')
 time.sleep(0.5)
 tp.cmd('stop')
-before = t.mempool_avail(tp.cmd('dump_mempool'), 'mb_pool_0')
+before = t.mempool_avail(tp.cmd(t.testpmd_dump(a.build, 'mempool')), 'mb_pool_0')
 print('mempool available before the removal: %d' % before)
 t.ctl_or_fail(model, 'cannot inject the removal', 'fault', 0, 'remove')
 try:
@@ -34,7 +34,7 @@ try:
 except t.HarnessError:
     t.fail('testpmd did not detach the removed port')
 time.sleep(0.5)
-after = t.mempool_avail(tp.cmd('dump_mempool'), 'mb_pool_0')
+after = t.mempool_avail(tp.cmd(t.testpmd_dump(a.build, 'mempool')), 'mb_pool_0')
 print('mempool available after the removed port was closed: %d' % after)
 tp.cmd('start')
 time.sleep(0.5)

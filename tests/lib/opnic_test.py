@@ -279,3 +279,29 @@ def testpmd_on_model(a, tag, *model_args, testpmd_args=('--forward-mode=io',),
     model = start_model(a.build, run, a.profile, *model_args)
     tp = start_testpmd(a.build, run, a.kernel, a.page, list(testpmd_args))
     return run, model, tp
+
+
+def dpdk_version(build):
+    """The DPDK version the build in BUILD found (meson's libdpdk), as a
+    tuple of ints, e.g. (24, 11, 8); tests key per-version expectations on
+    it (doc/guides/dpdk-versions.md)."""
+    import json
+    path = os.path.join(build, 'meson-info', 'intro-dependencies.json')
+    try:
+        deps = json.load(open(path))
+    except (OSError, ValueError) as e:
+        fail('cannot read the DPDK version of the build from %s: %s' % (path, e))
+    for d in deps:
+        if d.get('name') == 'libdpdk':
+            m = re.match(r'(\d+)\.(\d+)(?:\.(\d+))?', d.get('version', ''))
+            if m:
+                return tuple(int(x or 0) for x in m.groups())
+    fail('%s names no libdpdk version' % path)
+
+
+def testpmd_dump(build, what):
+    """testpmd's command that dumps WHAT ('mempool', 'memzone' ...) for the
+    DPDK the build found: 'dump_mempool' before 25.11, 'dump mempool' from
+    25.11 on (cae0444c2e "app/testpmd: use space separator in dump
+    commands")."""
+    return ('dump %s' if dpdk_version(build) >= (25, 11) else 'dump_%s') % what

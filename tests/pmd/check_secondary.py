@@ -39,7 +39,10 @@ pmd = t.harness.plugin_path(a.build)
 
 
 def sec(*args):
-    return t.run_cmd([os.path.join(a.build, 'app/opnic-run'), '--run-dir', run, '--',
+    # The secondary sees the kernel and page size the primary sees (as on
+    # a real host): the bus maps from the primary's shared record of them.
+    return t.run_cmd([os.path.join(a.build, 'app/opnic-run'), '--run-dir', run,
+                      '--kernel', a.kernel, '--page-size', a.page, '--',
                       'dpdk-proc-info', '-d', pmd, '--file-prefix', prefix, '--'] + list(args),
                      timeout=60)
 

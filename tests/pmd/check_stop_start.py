@@ -38,7 +38,7 @@ rx = sum(tp.stats(p)['ipackets'] for p in (0, 1))
 tp.cmd('port stop all')
 # The mempool's free counts exist only in testpmd's dump_mempool text
 # (telemetry's /mempool/info has no free or in-use count).
-dump = tp.cmd('dump_mempool')
+dump = tp.cmd(t.testpmd_dump(a.build, 'mempool'))
 status = [model.status(d) for d in (0, 1)]
 rc = tp.quit()
 

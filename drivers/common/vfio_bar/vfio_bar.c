@@ -11,6 +11,8 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include <rte_eal.h>
+#include <rte_interrupts.h>
 #include <rte_log.h>
 #include <rte_pci.h>
 #include <rte_bus_pci.h>
@@ -18,6 +20,7 @@
 #include <bus_pci_driver.h>
 
 #include "vfio_bar.h"
+#include "vfio_bar_compat.h"
 
 RTE_LOG_REGISTER_DEFAULT(vbar_logtype, NOTICE);
 
@@ -184,10 +187,15 @@ self_map_bar(struct vbar_dev *vb, unsigned int i, const struct vbar_range *r,
 		return -errno;
 	b->base = base;
 	for (k = 0; k < n; k++) {
-		void *p = mmap((uint8_t *)base + r[k].off, r[k].len,
-			       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			       vb->fd, (off_t)(b->region_off + r[k].off));
+		void *p;
 
+		/* Linux 4.7..4.15 reports one area of size 0 when the table's
+		 * page is the whole BAR: nothing to map. */
+		if (r[k].len == 0)
+			continue;
+		p = mmap((uint8_t *)base + r[k].off, r[k].len,
+			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 vb->fd, (off_t)(b->region_off + r[k].off));
 		if (p == MAP_FAILED) {
 			VBAR_LOG(WARNING, "BAR%u area 0x%" PRIx64 "+0x%" PRIx64
 				 ": mmap failed (%s), region r/w will be used",
@@ -279,8 +287,10 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 		} else {
 			vb->bar[i].base = pci->mem_resource[i].addr;
 			if (vb->bar[i].base != NULL)
-				vb->bar[i].nmapped = vbar_bus_ranges(
-					&vb->bar[i].layout, vb->bar[i].mapped);
+				vb->bar[i].nmapped = vbar_bus_ranges_of(
+					&vb->bar[i].layout,
+					VBAR_BUS_MAPS_SPARSE_AREAS,
+					vb->bar[i].mapped);
 		}
 		free(ri);
 	}
@@ -310,6 +320,47 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 	return 0;
 }
 
+/* Did the bus map some BAR through its SPARSE_MMAP path (a list of areas
+ * in the device's shared mapped_pci_resource)? */
+static int
+bus_took_sparse_path(const struct vbar_dev *vb)
+{
+	unsigned int i;
+
+	if (!VBAR_BUS_MAPS_SPARSE_AREAS)
+		return 0;
+	for (i = 0; i < VBAR_MAX_BARS; i++)
+		if (vb->bar[i].layout.sparse && vb->bar[i].layout.nareas > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A secondary process's unmap of a bus-mapped device whose bus took the
+ * sparse path: what rte_pci_unmap_device() does there (munmap each BAR's
+ * reservation, release the VFIO device) without its rte_free() of the
+ * primary's area list (vfio_bar_compat.h).
+ */
+static void
+secondary_unmap(struct vbar_dev *vb, const char *name)
+{
+	struct rte_pci_device *pci = vb->pci;
+	unsigned int i;
+
+	VBAR_LOG(INFO, "%s: secondary process: unmapping the BARs without the "
+		 "PCI bus (its unmap frees the primary's SPARSE_MMAP area list)",
+		 name);
+	for (i = 0; i < VBAR_MAX_BARS; i++) {
+		if (pci->mem_resource[i].addr == NULL || vb->bar[i].size == 0)
+			continue;
+		munmap(pci->mem_resource[i].addr, vb->bar[i].size);
+		pci->mem_resource[i].addr = NULL;
+	}
+	if (rte_vfio_release_device(rte_pci_get_sysfs_path(), name, vb->fd) < 0)
+		VBAR_LOG(WARNING, "%s: releasing the VFIO device failed", name);
+	rte_intr_dev_fd_set(pci->intr_handle, -1);
+}
+
 void
 vbar_close(struct vbar_dev *vb)
 {
@@ -328,6 +379,10 @@ vbar_close(struct vbar_dev *vb)
 		if (vb->fd >= 0)
 			rte_vfio_release_device(rte_pci_get_sysfs_path(), name,
 						vb->fd);
+	} else if (vb->fd >= 0 && VBAR_BUS_SECONDARY_UNMAP_FREES_SHARED_AREAS &&
+		   rte_eal_process_type() != RTE_PROC_PRIMARY &&
+		   bus_took_sparse_path(vb)) {
+		secondary_unmap(vb, name);
 	} else if (vb->fd >= 0) {
 		rte_pci_unmap_device(vb->pci);
 	}

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * vfio_bar: BAR register access for any DPDK 22.11 PCI PMD on vfio-pci,
- * whatever the kernel lets it map.
+ * vfio_bar: BAR register access for any DPDK PCI PMD on vfio-pci (DPDK
+ * 22.11, 24.11, 25.11: vfio_bar_compat.h), whatever the kernel lets it map.
  *
  * Linux vfio-pci before 4.16 (and kernels that do not report
  * VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) refuses to mmap the host page(s) that
- * hold the MSI-X table; DPDK 22.11's PCI bus then maps a BAR around that hole,
- * and on 64 KiB pages it may not map the BAR at all. vfio_bar finds out, per
+ * hold the MSI-X table; DPDK's PCI bus then maps a BAR around that hole (from
+ * 23.07 on: the kernel's SPARSE_MMAP areas, when it reports some), and on
+ * 64 KiB pages it may not map the BAR at all. vfio_bar finds out, per
  * BAR, which byte ranges are mapped (from the region's capability chain, the
  * MSI-X capability and the host page size) and gives each register block a
  * precomputed access path: a pointer into the mapping, or region read/write
@@ -16,6 +17,9 @@
  * When DPDK's PCI bus cannot map a BAR (64 KiB pages, table not 64 KiB
  * aligned), vfio_bar sets the device up itself through rte_vfio_setup_device()
  * and maps the kernel's SPARSE_MMAP areas, so the driver still probes.
+ * Register access never goes through the bus's rte_pci_mmio_read/write
+ * (unsafe after a failed bus map, which released the device): vfio_bar's
+ * own region read/write on its own fd.
  */
 
 #ifndef _VFIO_BAR_H_
@@ -149,6 +153,12 @@ unsigned int vbar_allowed_ranges(const struct vbar_layout *l,
 				 struct vbar_range out[VBAR_MAX_RANGES]);
 unsigned int vbar_bus_ranges(const struct vbar_layout *l,
 			     struct vbar_range out[VBAR_MAX_RANGES]);
+/* What the bus maps, given whether it maps the SPARSE_MMAP areas when the
+ * kernel reports some (DPDK >= 23.07, vfio_bar_compat.h): those areas, else
+ * vbar_bus_ranges(). */
+unsigned int vbar_bus_ranges_of(const struct vbar_layout *l,
+				int bus_maps_sparse,
+				struct vbar_range out[VBAR_MAX_RANGES]);
 int vbar_layout_touches_msix(const struct vbar_layout *l, uint64_t off,
 			     uint64_t len);
 enum vbar_class vbar_classify(const struct vbar_layout *l,

@@ -67,7 +67,8 @@ vbar_allowed_ranges(const struct vbar_layout *l,
 	return n;
 }
 
-/* The ranges DPDK 22.11's pci_vfio_mmap_bar() maps when it maps the BAR. */
+/* The ranges pci_vfio_mmap_bar() (DPDK 22.11; later releases when the
+ * kernel reports no SPARSE_MMAP area) maps when it maps the BAR. */
 unsigned int
 vbar_bus_ranges(const struct vbar_layout *l,
 		struct vbar_range out[VBAR_MAX_RANGES])
@@ -83,6 +84,21 @@ vbar_bus_ranges(const struct vbar_layout *l,
 	n = vbar_range_add(out, 0, l->size, 0, ts);
 	if (te < l->size)
 		n = vbar_range_add(out, n, l->size, te, l->size - te);
+	return n;
+}
+
+unsigned int
+vbar_bus_ranges_of(const struct vbar_layout *l, int bus_maps_sparse,
+		   struct vbar_range out[VBAR_MAX_RANGES])
+{
+	unsigned int k, n = 0;
+
+	if (!bus_maps_sparse || !l->sparse || l->nareas == 0)
+		return vbar_bus_ranges(l, out);
+	/* pci_vfio_sparse_mmap_bar(): each area of non-zero size, as is. */
+	for (k = 0; k < l->nareas; k++)
+		n = vbar_range_add(out, n, l->size, l->areas[k].off,
+				   l->areas[k].len);
 	return n;
 }
 

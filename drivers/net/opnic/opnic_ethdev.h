@@ -7,6 +7,7 @@
 
 #include <rte_ethdev.h>
 
+#include "opnic_compat.h"
 #include "opnic_hw.h"
 
 #define OPNIC_ETH_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 4)
@@ -77,7 +78,7 @@ int opnic_dev_rss_hash_conf_get(struct rte_eth_dev *dev,
 				struct rte_eth_rss_conf *conf);
 
 /* opnic_stats.c */
-int opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s);
+int opnic_dev_stats_get(OPNIC_STATS_GET_PARAMS(dev, s, q));
 int opnic_dev_stats_reset(struct rte_eth_dev *dev);
 int opnic_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 			 unsigned int size);

@@ -62,7 +62,8 @@ parse_choice(const char *key, const char *value, void *arg)
 	const struct opnic_devarg_ctx *x = arg;
 	int *v = (int *)((char *)x->a + x->c->field);
 
-	/* "-a BDF,regs": DPDK 22.11's kvargs hands the handler a NULL value. */
+	/* "-a BDF,regs": kvargs hands the handler a NULL value
+	 * (opnic_kvargs_process_with_key_only, opnic_compat.h). */
 	if (value == NULL) {
 		PMD_DRV_LOG(ERR, "devarg %s given without a value: expected "
 			    "%s=%s or %s=%s", key, key, x->c->v0, key, x->c->v1);
@@ -107,7 +108,8 @@ opnic_parse_devargs(const struct rte_devargs *devargs, struct opnic_devargs *a)
 				    "once", x.c->key, rte_kvargs_count(kv, x.c->key),
 				    devargs->args);
 			ret = -EINVAL;
-		} else if (rte_kvargs_process(kv, x.c->key, parse_choice, &x) != 0) {
+		} else if (opnic_kvargs_process_with_key_only(kv, x.c->key,
+							      parse_choice, &x) != 0) {
 			ret = -EINVAL;
 		}
 	}

@@ -83,7 +83,8 @@ queue_stats(struct rte_eth_dev *dev, int is_rx, unsigned int i)
 	}
 }
 
-/* One queue's counters into a direction's totals and per-queue slots. */
+/* One queue's counters into a direction's totals and per-queue slots
+ * (q_pkts NULL: the caller wants no per-queue counters). */
 static void
 add_qstats(const struct opnic_qstats *st, unsigned int i, uint64_t *pkts,
 	   uint64_t *bytes, uint64_t *errors, uint64_t *q_pkts,
@@ -92,16 +93,17 @@ add_qstats(const struct opnic_qstats *st, unsigned int i, uint64_t *pkts,
 	*pkts += st->packets;
 	*bytes += st->bytes;
 	*errors += st->bad_cpl + st->cpl_errors;
-	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+	if (q_pkts != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 		q_pkts[i] = st->packets;
 		q_bytes[i] = st->bytes;
 	}
 }
 
 int
-opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
+opnic_dev_stats_get(OPNIC_STATS_GET_PARAMS(dev, s, q))
 {
 	struct opnic_adapter *ad = OPNIC_DEV_PRIVATE(dev);
+	opnic_eth_qstats *qs = OPNIC_STATS_GET_QSTATS(s, q);
 	const struct opnic_qstats *st;
 	unsigned int i;
 
@@ -110,14 +112,16 @@ opnic_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 		if (st == NULL)
 			continue;
 		add_qstats(st, i, &s->ipackets, &s->ibytes, &s->ierrors,
-			   s->q_ipackets, s->q_ibytes);
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS)
-			s->q_errors[i] = st->bad_cpl + st->cpl_errors;
+			   qs != NULL ? qs->q_ipackets : NULL,
+			   qs != NULL ? qs->q_ibytes : NULL);
+		if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS)
+			qs->q_errors[i] = st->bad_cpl + st->cpl_errors;
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		if ((st = queue_stats(dev, 0, i)) != NULL)
 			add_qstats(st, i, &s->opackets, &s->obytes, &s->oerrors,
-				   s->q_opackets, s->q_obytes);
+				   qs != NULL ? qs->q_opackets : NULL,
+				   qs != NULL ? qs->q_obytes : NULL);
 	s->imissed = dev_delta(opnic_adapter_io(ad), &ad->dev_base,
 			       offsetof(struct opnic_hw_stats, rx_no_desc));
 	s->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
