@@ -3,7 +3,9 @@
 /*
  * The /sys answers that the real /sys cannot give: the vfio modules are
  * "loaded", and /sys/kernel/iommu_groups lists the run directory's groups
- * (EAL picks IOVA as VA only when the system has IOMMU groups). DPDK's PCI
+ * (EAL picks IOVA as VA only when the system has IOMMU groups), and
+ * /dev/vfio is the run directory's vfio/ (DPDK >= 25.07 opens that directory
+ * before it enables VFIO: "VFIO directory does not exist"). DPDK's PCI
  * scan reads the device tree under the run directory's sysfs/, which
  * opnic-model writes.
  */
@@ -38,6 +40,13 @@ emu_sysfs_opendir(const char *path)
 		char real[PATH_MAX];
 
 		snprintf(real, sizeof(real), "%s/" OPNIC_RUN_IOMMU_GROUPS, emu_cfg.run);
+		return emu_real.opendir(real);
+	}
+	if (emu_cfg.active && (strcmp(path, "/dev/vfio") == 0 ||
+			       strcmp(path, "/dev/vfio/") == 0)) {
+		char real[PATH_MAX];
+
+		snprintf(real, sizeof(real), "%s/vfio", emu_cfg.run);
 		return emu_real.opendir(real);
 	}
 	return emu_real.opendir(path);

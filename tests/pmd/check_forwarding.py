@@ -11,17 +11,24 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import opnic_test as t  # noqa: E402
+
 # Layouts whose doorbells cannot be mapped on a kernel without
 # MSIX_MAPPABLE: (profile, page) -> vfio_bar maps a block itself.
 REGION_WRITE = {('tight4k', '4k'): 0, ('tight4k', '64k'): 1,
                 ('qdma64k', '64k'): 1, ('fpga8k', '64k'): 1}
 
 
-def expected(profile, kernel, page, extra):
+def expected(build, profile, kernel, page, extra):
     """(doorbell path, self_mapped) this layout must give."""
     want, self_mapped = 'mapped', 0
     if kernel == 'hole' and (profile, page) in REGION_WRITE:
         want, self_mapped = 'region-write', REGION_WRITE[(profile, page)]
+        # DPDK >= 23.07 maps the kernel's one empty SPARSE_MMAP area (64 KiB
+        # pages) and succeeds: vfio_bar has nothing left to map itself.
+        if page == '64k' and t.dpdk_version(build) >= (23, 7):
+            self_mapped = 0
     if any('regs=rw' in a for a in extra):
         want = 'region-write'
     return want, self_mapped
@@ -33,7 +40,7 @@ def main():
         ap.add_argument(name)
     ap.add_argument('extra', nargs=argparse.REMAINDER)
     a = ap.parse_args()
-    want, self_mapped = expected(a.profile, a.kernel, a.page, a.extra)
+    want, self_mapped = expected(a.build, a.profile, a.kernel, a.page, a.extra)
     r = subprocess.run([os.path.join(a.build, 'app/opnic-testpmd'), '--profile', a.profile,
                         '--kernel', a.kernel, '--page-size', a.page, '--mode', a.mode,
                         '--queues', a.queues, '--seconds', '2', '--warmup', '1'] + a.extra,

@@ -311,9 +311,11 @@ vbar_open(struct vbar_dev *vb, struct rte_pci_device *pci, enum vbar_mode mode)
 				 vb->msix_bar, vbar_align_down(vb->msix_table, page),
 				 vbar_align_up(vb->msix_table + vb->msix_table_size,
 					  page) - 1,
-				 vb->self_mapped ? "; DPDK's bus could not map "
-				 "around it, vfio_bar mapped the SPARSE_MMAP areas" :
-				 "");
+				 !vb->self_mapped ? "" : vb->sparse_reported ?
+				 "; DPDK's bus could not map around it, vfio_bar "
+				 "mapped the SPARSE_MMAP areas" :
+				 "; DPDK's bus could not map around it, vfio_bar "
+				 "mapped the pages outside the table");
 	} else {
 		snprintf(vb->why, sizeof(vb->why), "no MSI-X capability");
 	}
