@@ -86,7 +86,11 @@ elif case == 'page':
     expect('nonzero', "--page-size '16k': expected '4k', '64k' or 'native'",
            [run_tool, '--page-size', '16k', '--', 'true'])
 elif case == 'profile-name':
-    expect('nonzero', r"--profile 'nosuch': unknown \(have: fpga8k qdma64k separate tight4k",
+    # Every profile in config/ is named (revision 1 and *-v2).
+    have = sorted(f[:-len('.profile')] for f in os.listdir(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'config'))
+        if f.endswith('.profile'))
+    expect('nonzero', r"--profile 'nosuch': unknown \(have: " + re.escape(' '.join(have)),
            [run_tool, '--profile', 'nosuch', '--', 'true'])
 elif case == 'no-huge':
     expect('nonzero', '--no-huge gives anonymous private memory',

@@ -20,7 +20,14 @@ a = t.args('BUILD PROFILE KERNEL PAGE [self|bus]', 'build', 'profile', 'kernel',
 run = t.scratch('opnic-bme')
 t.on_fail(lambda: t.tail(os.path.join(run, 'tp.log'), 30))
 model = t.start_model(a.build, run, a.profile)
-tp = t.start_testpmd(a.build, run, a.kernel, a.page, ['--forward-mode=io'])
+kernel = a.kernel
+if a.path == 'self' and kernel == 'hole' and t.dpdk_version(a.build) >= (23, 7):
+    # DPDK >= 23.07 maps 4.6..4.15's one empty SPARSE_MMAP area and
+    # succeeds; the self path needs a kernel without the capability.
+    kernel = 'hole-nocap'
+    print('DPDK >= 23.07: vfio_bar maps the device itself only without '
+          'SPARSE_MMAP: kernel hole-nocap')
+tp = t.start_testpmd(a.build, run, kernel, a.page, ['--forward-mode=io'])
 facts = t.harness.pmd_log_facts(tp.text())
 print('vfio_bar mapped the device itself: %d' % facts['self_mapped'])
 if a.path == 'self' and not facts['self_mapped']:
